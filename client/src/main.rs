@@ -1,0 +1,4 @@
+//! ekscli binary: prints its version until its issue lands.
+fn main() {
+    println!("ekscli {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,2 @@
+//! eks-emulator binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Fargate profile selector matching (placeholder until its issue lands).

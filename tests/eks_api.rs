@@ -1,0 +1,1 @@
+//! EKS wire conformance through aws-sdk-eks (filled in with the foundation).
