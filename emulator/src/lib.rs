@@ -1,1 +1,40 @@
-//! eks-emulator library.
+//! eks-emulator: an offline EKS/Fargate endpoint that speaks the real AWS wire protocols of EKS,
+//! CloudFormation, IAM, STS and the EC2 subset they need, plus each cluster's Kubernetes API.
+//!
+//! [`app`] is the one seam tests use (no socket needed); [`Emulator::start`] binds the listeners.
+
+pub mod admin;
+pub mod clock;
+pub mod cloudformation;
+pub mod config;
+pub mod ec2;
+pub mod eks;
+pub mod iam;
+pub mod ids;
+pub mod k8s;
+pub mod lifecycle;
+pub mod server;
+pub mod state;
+pub mod sts;
+pub mod tls;
+pub mod wire;
+
+use axum::Router;
+
+pub use config::Config;
+pub use server::RunningEmulator;
+pub use state::Emulator;
+
+/// The AWS endpoint: the admin API under `/_emulator/`, every AWS service on every other path.
+/// A function producing the app lets tests call it without starting an HTTP server.
+pub fn app(emulator: Emulator) -> Router {
+    Router::new()
+        .nest("/_emulator", admin::routes())
+        .fallback(wire::dispatch)
+        .with_state(emulator)
+}
+
+/// The Kubernetes endpoint (served over TLS by [`Emulator::start`]).
+pub fn kube_app(emulator: Emulator) -> Router {
+    k8s::routes().with_state(emulator)
+}

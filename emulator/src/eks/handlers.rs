@@ -1,0 +1,178 @@
+//! EKS handlers: wire DTO in, model call under the world lock, wire DTO out. Thin by design; the
+//! rules live in `model.rs`. API reference: <https://docs.aws.amazon.com/eks/latest/APIReference/>.
+
+use axum::response::Response;
+
+use super::dto::{
+    ClusterDto, ClusterResponse, ClusterVersionDto, CreateClusterRequest,
+    DescribeClusterVersionsResponse, Empty, ListClustersResponse, TagResourceRequest, TagsResponse,
+};
+use super::error::EksError;
+use super::model::{validate_name, validate_tags, Cluster};
+use super::versions;
+use crate::state::{Emulator, Env};
+use crate::wire::error::AwsError;
+use crate::wire::rest_json::{self, json_body, ok, paginate, query_param};
+use crate::wire::RequestContext;
+
+/// One request's inputs.
+pub struct Req<'a> {
+    pub emu: &'a Emulator,
+    pub ctx: &'a RequestContext,
+    pub query: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+type Result = std::result::Result<Response, AwsError>;
+
+impl Req<'_> {
+    fn env(&self, now: crate::clock::Timestamp) -> Env<'_> {
+        Env {
+            now,
+            timing: self.emu.timing(),
+            account: &self.ctx.account,
+            region: &self.ctx.region,
+        }
+    }
+
+    fn cluster_response(&self, cluster: &Cluster) -> Response {
+        let endpoint = self.emu.kube_endpoint(&self.ctx.region, &cluster.name);
+        ok(&ClusterResponse {
+            cluster: ClusterDto::new(
+                cluster,
+                &self.ctx.region,
+                endpoint,
+                self.emu.ca().pem_base64(),
+            ),
+        })
+    }
+}
+
+/// [CreateCluster](https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html)
+pub fn create_cluster(req: &Req<'_>) -> Result {
+    let input: CreateClusterRequest = json_body(req.body).map_err(bad_request)?;
+    let new = input
+        .into_new_cluster()
+        .map_err(|parameter| EksError::MissingParameter { parameter })?;
+    req.emu.with_world(|world, now| {
+        let (ids, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let cluster = region.eks.create_cluster(&req.env(now), ids, new)?;
+        Ok(req.cluster_response(cluster))
+    })
+}
+
+/// [DescribeCluster](https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeCluster.html)
+pub fn describe_cluster(req: &Req<'_>, name: &str) -> Result {
+    validate_name(name, "name")?;
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        Ok(req.cluster_response(region.eks.cluster(name)?))
+    })
+}
+
+/// [ListClusters](https://docs.aws.amazon.com/eks/latest/APIReference/API_ListClusters.html)
+pub fn list_clusters(req: &Req<'_>) -> Result {
+    let max = rest_json::max_results(req.query)?;
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let (clusters, next_token) = paginate(
+            &region.eks.cluster_names(),
+            query_param(req.query, "nextToken"),
+            max,
+        )?;
+        Ok(ok(&ListClustersResponse {
+            clusters,
+            next_token,
+        }))
+    })
+}
+
+/// [DeleteCluster](https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteCluster.html)
+pub fn delete_cluster(req: &Req<'_>, name: &str) -> Result {
+    validate_name(name, "name")?;
+    req.emu.with_world(|world, now| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let cluster = region.eks.delete_cluster(&req.env(now), name)?;
+        Ok(req.cluster_response(cluster))
+    })
+}
+
+/// [DescribeClusterVersions](https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeClusterVersions.html)
+pub fn describe_cluster_versions(req: &Req<'_>) -> Result {
+    let max = rest_json::max_results(req.query)?;
+    let wanted: Vec<&str> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k == "clusterVersions")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let default_only = query_param(req.query, "defaultOnly") == Some("true");
+    let status =
+        query_param(req.query, "versionStatus").or_else(|| query_param(req.query, "status"));
+    let matching: Vec<String> = versions::VERSIONS
+        .iter()
+        .rev()
+        .filter(|v| wanted.is_empty() || wanted.contains(&v.version))
+        .filter(|v| !default_only || v.version == versions::DEFAULT_VERSION)
+        .filter(|v| status.is_none_or(|s| s == v.status))
+        .map(|v| v.version.to_owned())
+        .collect();
+    // Newest first, as EKS lists them; pagination walks that order by position.
+    let positions: Vec<String> = (0..matching.len()).map(|i| format!("{i:04}")).collect();
+    let (page, next_token) = paginate(&positions, query_param(req.query, "nextToken"), max)?;
+    let cluster_versions = page
+        .iter()
+        .filter_map(|p| p.parse::<usize>().ok())
+        .filter_map(|i| versions::find(&matching[i]))
+        .map(|v| ClusterVersionDto::new(v, v.version == versions::DEFAULT_VERSION))
+        .collect();
+    Ok(ok(&DescribeClusterVersionsResponse {
+        cluster_versions,
+        next_token,
+    }))
+}
+
+/// [TagResource](https://docs.aws.amazon.com/eks/latest/APIReference/API_TagResource.html)
+pub fn tag_resource(req: &Req<'_>, arn: &str) -> Result {
+    let input: TagResourceRequest = json_body(req.body).map_err(bad_request)?;
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let tags = region.eks.tags_mut(arn)?;
+        let mut merged = tags.clone();
+        merged.extend(input.tags);
+        validate_tags(&merged)?;
+        *tags = merged;
+        Ok(ok(&Empty {}))
+    })
+}
+
+/// [UntagResource](https://docs.aws.amazon.com/eks/latest/APIReference/API_UntagResource.html)
+pub fn untag_resource(req: &Req<'_>, arn: &str) -> Result {
+    let keys: Vec<&str> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k == "tagKeys")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let tags = region.eks.tags_mut(arn)?;
+        tags.retain(|k, _| !keys.contains(&k.as_str()));
+        Ok(ok(&Empty {}))
+    })
+}
+
+/// [ListTagsForResource](https://docs.aws.amazon.com/eks/latest/APIReference/API_ListTagsForResource.html)
+pub fn list_tags_for_resource(req: &Req<'_>, arn: &str) -> Result {
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let tags = region.eks.tags_mut(arn)?.clone();
+        Ok(ok(&TagsResponse { tags }))
+    })
+}
+
+fn bad_request(err: AwsError) -> EksError {
+    EksError::BadRequest {
+        detail: err.message,
+    }
+}

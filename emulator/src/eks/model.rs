@@ -1,0 +1,539 @@
+//! EKS resources as plain state machines on the virtual clock: clusters (and, in their own issue,
+//! Fargate profiles and nodegroups), the rules real EKS enforces on them, and nothing of HTTP.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::EksError;
+use super::versions;
+use crate::clock::Timestamp;
+use crate::ids::IdGen;
+use crate::lifecycle::{self, Advanced, Next, Scheduled, Transition};
+use crate::state::Env;
+
+/// The EKS state of one region of one account.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct EksRegion {
+    /// Clusters by name.
+    pub clusters: BTreeMap<String, Cluster>,
+}
+
+/// A cluster's status (`Cluster.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClusterStatus {
+    /// Entered on `CreateCluster`; left for `ACTIVE` after the create duration.
+    Creating,
+    /// Serving; left for `DELETING` on `DeleteCluster`.
+    Active,
+    /// Entered on `DeleteCluster`; the cluster vanishes after the delete duration.
+    Deleting,
+    /// A create that failed (fault injection only); left only by deletion.
+    Failed,
+    /// A version or config update in progress; back to `ACTIVE` when done.
+    Updating,
+}
+
+impl ClusterStatus {
+    /// As EKS spells it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creating => "CREATING",
+            Self::Active => "ACTIVE",
+            Self::Deleting => "DELETING",
+            Self::Failed => "FAILED",
+            Self::Updating => "UPDATING",
+        }
+    }
+}
+
+/// The VPC settings of a cluster (`resourcesVpcConfig`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterVpc {
+    /// Subnets as given.
+    pub subnet_ids: Vec<String>,
+    /// Extra security groups as given.
+    pub security_group_ids: Vec<String>,
+    /// The security group EKS creates for the cluster.
+    pub cluster_security_group_id: String,
+    /// The VPC of the subnets.
+    pub vpc_id: String,
+    /// Whether the API endpoint is public.
+    pub endpoint_public_access: bool,
+    /// Whether the API endpoint is reachable from the VPC.
+    pub endpoint_private_access: bool,
+    /// CIDRs allowed to reach the public endpoint.
+    pub public_access_cidrs: Vec<String>,
+}
+
+/// An EKS cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// Its name, unique in the region.
+    pub name: String,
+    /// `arn:aws:eks:<region>:<account>:cluster/<name>`.
+    pub arn: String,
+    /// When `CreateCluster` was accepted.
+    pub created_at: Timestamp,
+    /// Kubernetes minor version (`1.32`).
+    pub version: String,
+    /// EKS platform version (`eks.30`).
+    pub platform_version: String,
+    /// The cluster service role.
+    pub role_arn: String,
+    /// Networking.
+    pub vpc: ClusterVpc,
+    /// `kubernetesNetworkConfig.serviceIpv4Cidr`.
+    pub service_ipv4_cidr: String,
+    /// `kubernetesNetworkConfig.ipFamily`.
+    pub ip_family: String,
+    /// Control-plane log types that are enabled.
+    pub enabled_log_types: Vec<String>,
+    /// `accessConfig.authenticationMode`.
+    pub authentication_mode: String,
+    /// `accessConfig.bootstrapClusterCreatorAdminPermissions`.
+    pub bootstrap_cluster_creator_admin_permissions: bool,
+    /// `upgradePolicy.supportType`.
+    pub support_type: String,
+    /// The 32 uppercase hex digits shared by the endpoint host and the OIDC issuer on real EKS.
+    pub endpoint_id: String,
+    /// The idempotency token of the create.
+    pub client_request_token: Option<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Current status.
+    pub status: ClusterStatus,
+    /// The next status change, if one is under way.
+    pub scheduled: Option<Scheduled<ClusterStatus>>,
+}
+
+/// What `CreateCluster` asks for, already decoded from the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCluster {
+    /// `name`.
+    pub name: String,
+    /// `version`, defaulting to [`versions::DEFAULT_VERSION`].
+    pub version: Option<String>,
+    /// `roleArn`.
+    pub role_arn: String,
+    /// `resourcesVpcConfig.subnetIds`.
+    pub subnet_ids: Vec<String>,
+    /// `resourcesVpcConfig.securityGroupIds`.
+    pub security_group_ids: Vec<String>,
+    /// `resourcesVpcConfig.endpointPublicAccess` (default true).
+    pub endpoint_public_access: Option<bool>,
+    /// `resourcesVpcConfig.endpointPrivateAccess` (default false).
+    pub endpoint_private_access: Option<bool>,
+    /// `resourcesVpcConfig.publicAccessCidrs` (default `0.0.0.0/0`).
+    pub public_access_cidrs: Option<Vec<String>>,
+    /// `kubernetesNetworkConfig.serviceIpv4Cidr` (default `10.100.0.0/16`).
+    pub service_ipv4_cidr: Option<String>,
+    /// `kubernetesNetworkConfig.ipFamily` (default `ipv4`).
+    pub ip_family: Option<String>,
+    /// Enabled log types.
+    pub enabled_log_types: Vec<String>,
+    /// `accessConfig.authenticationMode` (default `CONFIG_MAP` through the API).
+    pub authentication_mode: Option<String>,
+    /// `accessConfig.bootstrapClusterCreatorAdminPermissions` (default true).
+    pub bootstrap_cluster_creator_admin_permissions: Option<bool>,
+    /// `upgradePolicy.supportType` (default `EXTENDED`).
+    pub support_type: Option<String>,
+    /// `clientRequestToken`.
+    pub client_request_token: Option<String>,
+    /// `tags`.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl NewCluster {
+    /// Whether a retry with this token and these parameters is the same request as `existing`.
+    fn is_retry_of(&self, existing: &Cluster) -> bool {
+        self.client_request_token.is_some()
+            && self.client_request_token == existing.client_request_token
+            && self.role_arn == existing.role_arn
+            && self.subnet_ids == existing.vpc.subnet_ids
+    }
+}
+
+/// What EKS checks about the IAM roles and EC2 subnets a request names. The IAM/EC2 issue implements
+/// it over the IAM store of the account and the EC2 store of the region; models take `&dyn Directory`
+/// so that their rules stay testable with a fake.
+pub trait Directory {
+    /// The role an ARN names, if it exists.
+    fn role(&self, arn: &str) -> Option<RoleFacts>;
+    /// The subnet with this id in the request's region, if it exists.
+    fn subnet(&self, subnet_id: &str) -> Option<SubnetFacts>;
+    /// The subnets of a VPC, in id order.
+    fn subnets_of_vpc(&self, vpc_id: &str) -> Vec<SubnetFacts>;
+}
+
+/// What EKS needs to know about a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleFacts {
+    /// The role's ARN.
+    pub arn: String,
+    /// The service principals its trust policy allows to `sts:AssumeRole`
+    /// (`eks.amazonaws.com`, `eks-fargate-pods.amazonaws.com`, `ec2.amazonaws.com`, ...).
+    pub trusted_services: Vec<String>,
+}
+
+/// What EKS needs to know about a subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubnetFacts {
+    /// `subnet-…`.
+    pub subnet_id: String,
+    /// `vpc-…`.
+    pub vpc_id: String,
+    /// `ap-northeast-1a`.
+    pub availability_zone: String,
+    /// The subnet's IPv4 CIDR (`192.168.96.0/19`), from which pod and node IPs are drawn.
+    pub cidr_block: String,
+    /// No route to an internet gateway in its route table: the rule EKS uses for Fargate.
+    pub private: bool,
+}
+
+/// Checks an EKS resource name: 1–100 characters matching [`super::error::NAME_PATTERN`].
+/// `parameter` is the name of the member as the error message spells it.
+pub fn validate_name(name: &str, parameter: &'static str) -> Result<(), EksError> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(EksError::InvalidName { parameter });
+    }
+    if name.len() > 100 {
+        return Err(EksError::NameTooLong { parameter });
+    }
+    Ok(())
+}
+
+/// Checks an IAM role ARN's form: `arn:<partition>:iam::<12 digits>:role/<path/>name`.
+pub fn validate_role_arn(arn: &str) -> Result<(), EksError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|name| !name.is_empty() && !name.ends_with('/'));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(EksError::InvalidRoleArn {
+            arn: arn.to_owned(),
+        })
+    }
+}
+
+/// Checks tags as EKS bounds them: at most 50, keys 1–128 and values up to 256 characters, and no
+/// key in the reserved `aws:` namespace.
+pub fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), EksError> {
+    if tags.len() > 50 {
+        return Err(EksError::InvalidTags {
+            detail: "Tags must contain at most 50 entries.".into(),
+        });
+    }
+    for (key, value) in tags {
+        if key.is_empty() || key.chars().count() > 128 {
+            return Err(EksError::InvalidTags {
+                detail: format!("Tag key {key:?} must be 1 to 128 characters long."),
+            });
+        }
+        if value.chars().count() > 256 {
+            return Err(EksError::InvalidTags {
+                detail: format!("The value of tag {key:?} must be at most 256 characters long."),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl EksRegion {
+    /// `CreateCluster`: checks the request, then records a `CREATING` cluster that becomes `ACTIVE`
+    /// after the create duration. A retry with the same token and parameters returns the cluster.
+    pub fn create_cluster(
+        &mut self,
+        env: &Env<'_>,
+        ids: &mut IdGen,
+        new: NewCluster,
+    ) -> Result<&Cluster, EksError> {
+        validate_name(&new.name, "name")?;
+        let version = new
+            .version
+            .clone()
+            .unwrap_or_else(|| versions::DEFAULT_VERSION.to_owned());
+        let offered = versions::find(&version).ok_or(EksError::UnsupportedVersion)?;
+        validate_role_arn(&new.role_arn)?;
+        validate_tags(&new.tags)?;
+        if let Some(existing) = self.clusters.get(&new.name) {
+            return if new.is_retry_of(existing) {
+                Ok(&self.clusters[&new.name])
+            } else {
+                Err(EksError::ClusterExists { cluster: new.name })
+            };
+        }
+        let cluster = Cluster {
+            arn: format!(
+                "arn:aws:eks:{}:{}:cluster/{}",
+                env.region, env.account, new.name
+            ),
+            created_at: env.now,
+            version,
+            platform_version: offered.platform_version.to_owned(),
+            role_arn: new.role_arn,
+            vpc: ClusterVpc {
+                subnet_ids: new.subnet_ids,
+                security_group_ids: new.security_group_ids,
+                cluster_security_group_id: ids.ec2_id("sg"),
+                vpc_id: ids.ec2_id("vpc"),
+                endpoint_public_access: new.endpoint_public_access.unwrap_or(true),
+                endpoint_private_access: new.endpoint_private_access.unwrap_or(false),
+                public_access_cidrs: new
+                    .public_access_cidrs
+                    .unwrap_or_else(|| vec!["0.0.0.0/0".into()]),
+            },
+            service_ipv4_cidr: new
+                .service_ipv4_cidr
+                .unwrap_or_else(|| "10.100.0.0/16".into()),
+            ip_family: new.ip_family.unwrap_or_else(|| "ipv4".into()),
+            enabled_log_types: new.enabled_log_types,
+            authentication_mode: new
+                .authentication_mode
+                .unwrap_or_else(|| "CONFIG_MAP".into()),
+            bootstrap_cluster_creator_admin_permissions: new
+                .bootstrap_cluster_creator_admin_permissions
+                .unwrap_or(true),
+            support_type: new.support_type.unwrap_or_else(|| "EXTENDED".into()),
+            endpoint_id: ids.endpoint_id(),
+            client_request_token: new.client_request_token,
+            tags: new.tags,
+            status: ClusterStatus::Creating,
+            scheduled: Some(Scheduled::after(
+                env.now,
+                env.timing,
+                Transition::ClusterCreate,
+                Next::Become(ClusterStatus::Active),
+            )),
+            name: new.name.clone(),
+        };
+        Ok(self.clusters.entry(new.name).or_insert(cluster))
+    }
+
+    /// `DescribeCluster`.
+    pub fn cluster(&self, name: &str) -> Result<&Cluster, EksError> {
+        self.clusters
+            .get(name)
+            .ok_or_else(|| EksError::ClusterNotFound {
+                cluster: name.to_owned(),
+            })
+    }
+
+    /// `ListClusters`: every name, ascending.
+    #[must_use]
+    pub fn cluster_names(&self) -> Vec<String> {
+        self.clusters.keys().cloned().collect()
+    }
+
+    /// `DeleteCluster`: the cluster goes `DELETING` and vanishes after the delete duration. Deleting a
+    /// cluster already `DELETING` answers with it unchanged, as EKS does.
+    pub fn delete_cluster(&mut self, env: &Env<'_>, name: &str) -> Result<&Cluster, EksError> {
+        let cluster = self
+            .clusters
+            .get_mut(name)
+            .ok_or_else(|| EksError::ClusterNotFound {
+                cluster: name.to_owned(),
+            })?;
+        if cluster.status != ClusterStatus::Deleting {
+            cluster.status = ClusterStatus::Deleting;
+            cluster.scheduled = Some(Scheduled::after(
+                env.now,
+                env.timing,
+                Transition::ClusterDelete,
+                Next::Vanish,
+            ));
+        }
+        Ok(cluster)
+    }
+
+    /// The tags of the resource `arn` names, for the `/tags` operations.
+    pub fn tags_mut(&mut self, arn: &str) -> Result<&mut BTreeMap<String, String>, EksError> {
+        let resource = parse_eks_arn(arn)?;
+        match resource {
+            EksArn::Cluster { name } => self
+                .clusters
+                .get_mut(name)
+                .filter(|c| c.arn == arn)
+                .map(|c| &mut c.tags)
+                .ok_or_else(|| EksError::TagResourceNotFound {
+                    arn: arn.to_owned(),
+                }),
+            EksArn::Other => Err(EksError::TagResourceNotFound {
+                arn: arn.to_owned(),
+            }),
+        }
+    }
+
+    /// Applies every transition due at `now`; clusters whose deletion finished disappear.
+    pub fn advance(&mut self, now: Timestamp) {
+        self.clusters.retain(|_, cluster| {
+            lifecycle::advance(&mut cluster.status, &mut cluster.scheduled, now)
+                != Advanced::Vanished
+        });
+    }
+}
+
+/// What an EKS ARN names.
+enum EksArn<'a> {
+    Cluster { name: &'a str },
+    Other,
+}
+
+fn parse_eks_arn(arn: &str) -> Result<EksArn<'_>, EksError> {
+    let invalid = || EksError::InvalidArn {
+        arn: arn.to_owned(),
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "eks" {
+        return Err(invalid());
+    }
+    match parts[5].split_once('/') {
+        Some(("cluster", name)) if !name.is_empty() => Ok(EksArn::Cluster { name }),
+        Some((_, rest)) if !rest.is_empty() => Ok(EksArn::Other),
+        _ => Err(invalid()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::Timing;
+    use std::time::Duration;
+
+    fn env(now: Timestamp) -> Env<'static> {
+        Env {
+            now,
+            timing: Timing::Realistic,
+            account: "123456789012",
+            region: "us-east-1",
+        }
+    }
+
+    fn new_cluster(name: &str) -> NewCluster {
+        NewCluster {
+            name: name.into(),
+            role_arn: "arn:aws:iam::123456789012:role/eks".into(),
+            subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+            ..NewCluster::default()
+        }
+    }
+
+    #[test]
+    fn a_cluster_is_creating_for_ten_minutes_then_active_then_gone_after_deleting() {
+        let mut eks = EksRegion::default();
+        let mut ids = IdGen::new(0);
+        let t0 = Timestamp(1_000_000);
+        eks.create_cluster(&env(t0), &mut ids, new_cluster("c1"))
+            .unwrap();
+        eks.advance(t0.after(Duration::from_secs(599)));
+        assert_eq!(eks.cluster("c1").unwrap().status, ClusterStatus::Creating);
+        eks.advance(t0.after(Duration::from_secs(600)));
+        assert_eq!(eks.cluster("c1").unwrap().status, ClusterStatus::Active);
+        let t1 = t0.after(Duration::from_secs(700));
+        assert_eq!(
+            eks.delete_cluster(&env(t1), "c1").unwrap().status,
+            ClusterStatus::Deleting
+        );
+        eks.advance(t1.after(Duration::from_secs(299)));
+        assert_eq!(eks.cluster("c1").unwrap().status, ClusterStatus::Deleting);
+        eks.advance(t1.after(Duration::from_secs(300)));
+        assert_eq!(
+            eks.cluster("c1"),
+            Err(EksError::ClusterNotFound {
+                cluster: "c1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn names_follow_the_eks_pattern() {
+        let cases = [
+            ("a", true, "one character"),
+            ("0-cluster_1", true, "digits, dash and underscore"),
+            ("-x", false, "starts with a dash"),
+            ("_x", false, "starts with an underscore"),
+            ("a.b", false, "dot"),
+            ("a b", false, "space"),
+            ("", false, "empty"),
+        ];
+        for (name, ok, why) in cases {
+            assert_eq!(validate_name(name, "name").is_ok(), ok, "{why}: {name:?}");
+        }
+        assert_eq!(validate_name(&"a".repeat(100), "name"), Ok(()));
+        assert_eq!(
+            validate_name(&"a".repeat(101), "name"),
+            Err(EksError::NameTooLong { parameter: "name" })
+        );
+    }
+
+    #[test]
+    fn role_arns_must_parse() {
+        for ok in [
+            "arn:aws:iam::123456789012:role/r",
+            "arn:aws:iam::123456789012:role/path/r",
+            "arn:aws-cn:iam::123456789012:role/r",
+        ] {
+            assert_eq!(validate_role_arn(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "role/r",
+            "arn:aws:iam::1234:role/r",
+            "arn:aws:iam::123456789012:user/u",
+            "arn:aws:s3::123456789012:role/r",
+            "arn:aws:iam::123456789012:role/",
+        ] {
+            assert!(validate_role_arn(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_taken_name_conflicts_unless_it_is_a_retry_with_the_same_token() {
+        let mut eks = EksRegion::default();
+        let mut ids = IdGen::new(0);
+        let t = Timestamp(0);
+        let with_token = NewCluster {
+            client_request_token: Some("tok".into()),
+            ..new_cluster("c1")
+        };
+        eks.create_cluster(&env(t), &mut ids, with_token.clone())
+            .unwrap();
+        assert!(eks.create_cluster(&env(t), &mut ids, with_token).is_ok());
+        assert_eq!(
+            eks.create_cluster(&env(t), &mut ids, new_cluster("c1"))
+                .unwrap_err(),
+            EksError::ClusterExists {
+                cluster: "c1".into()
+            }
+        );
+        assert_eq!(eks.clusters.len(), 1);
+    }
+
+    #[test]
+    fn unsupported_versions_are_refused_before_anything_is_recorded() {
+        let mut eks = EksRegion::default();
+        let mut ids = IdGen::new(0);
+        let old = NewCluster {
+            version: Some("1.14".into()),
+            ..new_cluster("c1")
+        };
+        assert_eq!(
+            eks.create_cluster(&env(Timestamp(0)), &mut ids, old)
+                .unwrap_err(),
+            EksError::UnsupportedVersion
+        );
+        assert!(eks.clusters.is_empty());
+    }
+}

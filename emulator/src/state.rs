@@ -1,0 +1,220 @@
+//! The emulator's state: `Emulator` (a cheap handle: settings, clock, addresses, CA and the world
+//! behind one lock) and `World` (accounts → IAM and regions → each service's store). Handlers reach
+//! the world only through [`Emulator::with_world`], which first applies every transition the virtual
+//! clock has passed.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{Clock, Timestamp};
+use crate::cloudformation::model::CfnRegion;
+use crate::config::Config;
+use crate::ec2::model::Ec2Region;
+use crate::eks::model::EksRegion;
+use crate::iam::model::IamAccount;
+use crate::ids::IdGen;
+use crate::lifecycle::Timing;
+use crate::tls::CertificateAuthority;
+
+/// The addresses actually bound (or, for an in-process `app()`, the configured ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addresses {
+    /// The AWS endpoint (every service).
+    pub aws: SocketAddr,
+    /// The clusters' Kubernetes API (HTTPS).
+    pub kube: SocketAddr,
+}
+
+/// A handle on one emulator: clone it freely.
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    clock: Clock,
+    addresses: Addresses,
+    ca: CertificateAuthority,
+    world: Mutex<World>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addresses", &self.inner.addresses)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a model needs to know about the request it serves: the time, the timing profile, and whose
+/// and where it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    /// The virtual now.
+    pub now: Timestamp,
+    /// How long transitions take.
+    pub timing: Timing,
+    /// The caller's account id.
+    pub account: &'a str,
+    /// The region the request was signed for.
+    pub region: &'a str,
+}
+
+impl Emulator {
+    /// An emulator whose addresses are the configured ones (for `app()` without sockets).
+    #[must_use]
+    pub fn new(config: Config) -> Self {
+        let addresses = Addresses {
+            aws: config.listen,
+            kube: config.kube_listen,
+        };
+        Self::with_addresses(config, addresses)
+    }
+
+    /// An emulator that reports `addresses` (the ones actually bound) in its responses.
+    #[must_use]
+    pub fn with_addresses(config: Config, addresses: Addresses) -> Self {
+        let clock = if config.manual_clock {
+            Clock::manual()
+        } else {
+            Clock::System
+        };
+        let ca = CertificateAuthority::from_seed(config.seed, Some(addresses.kube.ip()));
+        let world = World::new(config.seed);
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                clock,
+                addresses,
+                ca,
+                world: Mutex::new(world),
+            }),
+        }
+    }
+
+    /// The settings it was started with.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The virtual clock.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The timing profile.
+    #[must_use]
+    pub fn timing(&self) -> Timing {
+        self.inner.config.timing
+    }
+
+    /// The addresses it answers on.
+    #[must_use]
+    pub fn addresses(&self) -> Addresses {
+        self.inner.addresses
+    }
+
+    /// The certificate authority of the Kubernetes endpoints.
+    #[must_use]
+    pub fn ca(&self) -> &CertificateAuthority {
+        &self.inner.ca
+    }
+
+    /// A cluster's Kubernetes API endpoint: `https://<kube-listen>/k8s/<region>/<cluster>`.
+    #[must_use]
+    pub fn kube_endpoint(&self, region: &str, cluster: &str) -> String {
+        format!(
+            "https://{}/k8s/{region}/{cluster}",
+            self.inner.addresses.kube
+        )
+    }
+
+    /// Runs `f` on the world after applying every transition due by now. The one way handlers touch
+    /// state; the lock is held for the whole call, so each request is atomic.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World, Timestamp) -> R) -> R {
+        let mut world = self.lock();
+        let now = self.inner.clock.now();
+        world.advance(now);
+        f(&mut world, now)
+    }
+
+    /// Forgets every resource (ids restart from the seed; the clock keeps its time).
+    pub fn reset(&self) {
+        *self.lock() = World::new(self.inner.config.seed);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock cannot leave a half-applied request: handlers validate
+        // before they mutate. Keep serving rather than poisoning every later request.
+        self.inner
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Everything the emulator knows, by account.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct World {
+    /// The id generator; part of the state so that a restored emulator goes on where it stopped.
+    pub ids: IdGen,
+    /// Accounts by id.
+    pub accounts: BTreeMap<String, Account>,
+}
+
+/// One account: its global services and its regions.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Account {
+    /// IAM, which is global: the same roles in every region.
+    pub iam: IamAccount,
+    /// Regions by name, created on first use.
+    pub regions: BTreeMap<String, Region>,
+}
+
+/// One region of one account: each regional service's store.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Region {
+    /// EKS clusters, profiles, nodegroups.
+    pub eks: EksRegion,
+    /// VPCs, subnets, gateways, route tables, security groups.
+    pub ec2: Ec2Region,
+    /// Stacks.
+    pub cloudformation: CfnRegion,
+}
+
+impl World {
+    /// An empty world whose ids start from `seed`.
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
+        Self {
+            ids: IdGen::new(seed),
+            accounts: BTreeMap::new(),
+        }
+    }
+
+    /// The account, created on first use.
+    pub fn account(&mut self, account: &str) -> &mut Account {
+        self.accounts.entry(account.to_owned()).or_default()
+    }
+
+    /// The id generator and a region of an account (created on first use), borrowed together.
+    pub fn region(&mut self, account: &str, region: &str) -> (&mut IdGen, &mut Region) {
+        let regions = &mut self.accounts.entry(account.to_owned()).or_default().regions;
+        (&mut self.ids, regions.entry(region.to_owned()).or_default())
+    }
+
+    /// Applies every transition due at `now`, everywhere.
+    pub fn advance(&mut self, now: Timestamp) {
+        for account in self.accounts.values_mut() {
+            for region in account.regions.values_mut() {
+                region.eks.advance(now);
+            }
+        }
+    }
+}
