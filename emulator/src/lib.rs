@@ -7,6 +7,7 @@ pub mod admin;
 pub mod clock;
 pub mod cloudformation;
 pub mod config;
+pub mod directory;
 pub mod ec2;
 pub mod eks;
 pub mod iam;

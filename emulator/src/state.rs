@@ -188,6 +188,16 @@ pub struct Region {
     pub cloudformation: CfnRegion,
 }
 
+/// The parts of the world one request may touch (see [`World::scope`]).
+pub struct Scope<'w> {
+    /// The id generator.
+    pub ids: &'w mut IdGen,
+    /// The account's IAM (global).
+    pub iam: &'w mut IamAccount,
+    /// The region's services.
+    pub region: &'w mut Region,
+}
+
 impl World {
     /// An empty world whose ids start from `seed`.
     #[must_use]
@@ -207,6 +217,17 @@ impl World {
     pub fn region(&mut self, account: &str, region: &str) -> (&mut IdGen, &mut Region) {
         let regions = &mut self.accounts.entry(account.to_owned()).or_default().regions;
         (&mut self.ids, regions.entry(region.to_owned()).or_default())
+    }
+
+    /// Everything one request in `account`/`region` may touch, borrowed apart so that a model can
+    /// read one service (IAM roles, EC2 subnets) while it changes another (EKS).
+    pub fn scope(&mut self, account: &str, region: &str) -> Scope<'_> {
+        let account = self.accounts.entry(account.to_owned()).or_default();
+        Scope {
+            ids: &mut self.ids,
+            iam: &mut account.iam,
+            region: account.regions.entry(region.to_owned()).or_default(),
+        }
     }
 
     /// Applies every transition due at `now`, everywhere.
