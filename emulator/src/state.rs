@@ -39,6 +39,7 @@ struct Inner {
     clock: Clock,
     addresses: Addresses,
     ca: CertificateAuthority,
+    kube_hub: crate::k8s::Hub,
     world: Mutex<World>,
 }
 
@@ -91,6 +92,7 @@ impl Emulator {
                 clock,
                 addresses,
                 ca,
+                kube_hub: crate::k8s::Hub::default(),
                 world: Mutex::new(world),
             }),
         }
@@ -140,13 +142,24 @@ impl Emulator {
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World, Timestamp) -> R) -> R {
         let mut world = self.lock();
         let now = self.inner.clock.now();
-        world.advance(now);
-        f(&mut world, now)
+        world.advance(now, self.timing());
+        let result = f(&mut world, now);
+        self.inner.kube_hub.publish(world.kube_revision());
+        result
     }
 
     /// Forgets every resource (ids restart from the seed; the clock keeps its time).
     pub fn reset(&self) {
-        *self.lock() = World::new(self.inner.config.seed);
+        let mut world = self.lock();
+        *world = World::new(self.inner.config.seed);
+        self.inner.kube_hub.publish(world.kube_revision());
+    }
+
+    /// The Kubernetes API's runtime companions: the change signal watches wait on, and the access-key
+    /// secrets bearer tokens are checked against.
+    #[must_use]
+    pub fn kube_hub(&self) -> &crate::k8s::Hub {
+        &self.inner.kube_hub
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {
@@ -186,6 +199,8 @@ pub struct Region {
     pub ec2: Ec2Region,
     /// Stacks.
     pub cloudformation: CfnRegion,
+    /// Each cluster's Kubernetes objects.
+    pub kube: crate::k8s::K8sRegion,
 }
 
 /// The parts of the world one request may touch (see [`World::scope`]).
@@ -230,12 +245,23 @@ impl World {
         }
     }
 
-    /// Applies every transition due at `now`, everywhere.
-    pub fn advance(&mut self, now: Timestamp) {
+    /// Applies every transition due at `now`, everywhere (`timing` for the steps this schedules).
+    pub fn advance(&mut self, now: Timestamp, timing: Timing) {
         for account in self.accounts.values_mut() {
-            for region in account.regions.values_mut() {
+            for (name, region) in &mut account.regions {
                 region.eks.advance(now);
+                crate::k8s::advance(region, name, &mut self.ids, now, timing);
             }
         }
+    }
+
+    /// A number that moves whenever any cluster's Kubernetes objects change (wakes watches).
+    #[must_use]
+    pub fn kube_revision(&self) -> u64 {
+        self.accounts
+            .values()
+            .flat_map(|a| a.regions.values())
+            .map(|r| r.kube.revision())
+            .fold(0u64, u64::wrapping_add)
     }
 }
