@@ -26,6 +26,8 @@ use super::error::CfnError;
 use super::resources::{self, Progress, Request, Services};
 use super::template::{Evaluator, Pseudo, Resolver, Template, TemplateError};
 use crate::clock::Timestamp;
+#[cfg(test)]
+use crate::eks::model::ClusterStatus;
 use crate::ids::IdGen;
 use crate::lifecycle::{Timing, Transition};
 use crate::state::Env;
@@ -1742,7 +1744,11 @@ fn finish_phase(
                                 svc.ids,
                                 at,
                                 StackStatus::RollbackInProgress,
-                                Some(format!("{reason}Rollback requested by user.")),
+                                Some(if reason.ends_with(' ') {
+                                    format!("{reason}Rollback requested by user.")
+                                } else {
+                                    format!("{reason}. Rollback requested by user.")
+                                }),
                             );
                             let targets = stack.resources.values().cloned().collect();
                             op = Operation::new(Phase::Rollback, delete_jobs(targets), at);
@@ -2035,4 +2041,624 @@ fn publish_exports(exports: &mut BTreeMap<String, Export>, stack: &Stack, output
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use crate::cloudformation::resources::Site;
+    use crate::ec2::model::Ec2Region;
+    use crate::eks::model::EksRegion;
+    use crate::iam::model::IamAccount;
+    use serde_json::json;
+    use std::time::Duration;
+
+    const T0: Timestamp = Timestamp(1_767_225_600_000);
+
+    /// One region of one account and a clock, driven like `World::advance` drives them.
+    struct Harness {
+        cfn: CfnRegion,
+        ids: IdGen,
+        iam: IamAccount,
+        eks: EksRegion,
+        ec2: Ec2Region,
+        now: Timestamp,
+    }
+
+    impl Harness {
+        fn new() -> Self {
+            Self {
+                cfn: CfnRegion::default(),
+                ids: IdGen::new(0),
+                iam: IamAccount::default(),
+                eks: EksRegion::default(),
+                ec2: Ec2Region::default(),
+                now: T0,
+            }
+        }
+
+        fn env(&self) -> Env<'static> {
+            Env {
+                now: self.now,
+                timing: Timing::Realistic,
+                account: "123456789012",
+                region: "us-west-2",
+            }
+        }
+
+        /// Moves the clock by `secs` and applies everything due.
+        fn run(&mut self, secs: u64) {
+            self.now = self.now.after(Duration::from_secs(secs));
+            let mut svc = Services {
+                env: self.env(),
+                site: Site {
+                    kube: std::net::SocketAddr::from(([127, 0, 0, 1], 4567)),
+                    ca_data: "Q0E=",
+                },
+                ids: &mut self.ids,
+                iam: &mut self.iam,
+                eks: &mut self.eks,
+                ec2: &mut self.ec2,
+            };
+            self.cfn.drive(&mut svc, self.now);
+            self.eks.advance(self.now);
+        }
+
+        fn create(
+            &mut self,
+            name: &str,
+            template: &Value,
+            on_failure: OnFailure,
+        ) -> Result<(), CfnError> {
+            let env = self.env();
+            self.cfn
+                .create_stack(
+                    &env,
+                    &mut self.ids,
+                    NewStack {
+                        name: name.into(),
+                        template_body: template.to_string(),
+                        on_failure,
+                        ..NewStack::default()
+                    },
+                )
+                .map(|_| ())
+        }
+
+        fn update(&mut self, name: &str, template: &Value) -> Result<(), CfnError> {
+            let env = self.env();
+            self.cfn
+                .update_stack(
+                    &env,
+                    &mut self.ids,
+                    StackUpdate {
+                        stack: name.into(),
+                        template_body: Some(template.to_string()),
+                        ..StackUpdate::default()
+                    },
+                )
+                .map(|_| ())
+        }
+
+        fn delete(&mut self, name: &str) -> Result<(), CfnError> {
+            let env = self.env();
+            self.cfn.delete_stack(&env, &mut self.ids, name)
+        }
+
+        fn stack(&self, name: &str) -> &Stack {
+            self.cfn.find(name).expect("stack exists")
+        }
+
+        /// Events oldest first as `(seconds since T0, logical id, status, reason)`.
+        fn events(&self, name: &str) -> Vec<(u64, String, String, String)> {
+            self.stack(name)
+                .events
+                .iter()
+                .map(|e| {
+                    (
+                        e.timestamp.since(T0).as_secs(),
+                        e.logical_id.clone(),
+                        e.status.clone(),
+                        e.reason.clone().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        }
+    }
+
+    fn ev(t: u64, id: &str, status: &str, reason: &str) -> (u64, String, String, String) {
+        (t, id.into(), status.into(), reason.into())
+    }
+
+    fn cluster_template(name: &str, extra: Value) -> Value {
+        let mut resources = json!({
+            "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+            "ControlPlane": {"Type": "AWS::EKS::Cluster", "Properties": {
+                "Name": name,
+                "RoleArn": "arn:aws:iam::123456789012:role/eks",
+                "ResourcesVpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"]},
+                "Tags": [{"Key": "handle", "Value": {"Ref": "Handle"}}]
+            }}
+        });
+        if let (Value::Object(r), Value::Object(extra)) = (&mut resources, extra) {
+            r.extend(extra);
+        }
+        json!({
+            "Resources": resources,
+            "Outputs": {
+                "Endpoint": {"Value": {"Fn::GetAtt": ["ControlPlane", "Endpoint"]},
+                             "Export": {"Name": {"Fn::Sub": "${AWS::StackName}::Endpoint"}}},
+                "ARN": {"Value": {"Fn::GetAtt": "ControlPlane.Arn"}}
+            }
+        })
+    }
+
+    #[test]
+    fn a_stack_creates_in_dependency_order_waits_for_active_and_publishes_outputs() {
+        let mut h = Harness::new();
+        h.create(
+            "demo",
+            &cluster_template("c1", json!({})),
+            OnFailure::Rollback,
+        )
+        .unwrap();
+        assert_eq!(h.stack("demo").status, StackStatus::CreateInProgress);
+        h.run(0);
+        h.run(6);
+        assert_eq!(h.eks.cluster("c1").unwrap().status, ClusterStatus::Creating);
+        h.run(599);
+        assert_eq!(h.stack("demo").status, StackStatus::CreateInProgress);
+        h.run(1);
+        let stack = h.stack("demo");
+        assert_eq!(stack.status, StackStatus::CreateComplete);
+        assert_eq!(
+            h.events("demo"),
+            vec![
+                ev(0, "demo", "CREATE_IN_PROGRESS", "User Initiated"),
+                ev(0, "Handle", "CREATE_IN_PROGRESS", ""),
+                ev(
+                    0,
+                    "Handle",
+                    "CREATE_IN_PROGRESS",
+                    "Resource creation Initiated"
+                ),
+                ev(6, "Handle", "CREATE_COMPLETE", ""),
+                ev(6, "ControlPlane", "CREATE_IN_PROGRESS", ""),
+                ev(
+                    6,
+                    "ControlPlane",
+                    "CREATE_IN_PROGRESS",
+                    "Resource creation Initiated"
+                ),
+                ev(606, "ControlPlane", "CREATE_COMPLETE", ""),
+                ev(606, "demo", "CREATE_COMPLETE", ""),
+            ]
+        );
+        let outputs: BTreeMap<&str, &str> = stack
+            .outputs
+            .iter()
+            .map(|o| (o.key.as_str(), o.value.as_str()))
+            .collect();
+        assert_eq!(
+            outputs["ARN"],
+            "arn:aws:eks:us-west-2:123456789012:cluster/c1"
+        );
+        assert_eq!(
+            outputs["Endpoint"],
+            "https://127.0.0.1:4567/k8s/us-west-2/c1"
+        );
+        assert_eq!(h.cfn.exports["demo::Endpoint"].value, outputs["Endpoint"]);
+        let handle = stack.resources["Handle"].physical_id.clone().unwrap();
+        assert_eq!(h.eks.cluster("c1").unwrap().tags["handle"], handle);
+        assert_eq!(
+            stack.resources["ControlPlane"].depends_on,
+            BTreeSet::from(["Handle".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_jump_of_the_clock_replays_every_step_at_its_own_time() {
+        let mut h = Harness::new();
+        h.create(
+            "demo",
+            &cluster_template("c1", json!({})),
+            OnFailure::Rollback,
+        )
+        .unwrap();
+        h.run(3600);
+        let times: Vec<u64> = h.events("demo").iter().map(|e| e.0).collect();
+        assert_eq!(times, [0, 0, 0, 6, 6, 6, 606, 606]);
+    }
+
+    #[test]
+    fn a_failing_resource_cancels_the_others_and_rolls_back() {
+        let mut h = Harness::new();
+        let template = cluster_template(
+            "c1",
+            json!({"Vpc": {"Type": "AWS::EC2::VPC", "DependsOn": "Handle"}}),
+        );
+        h.create("demo", &template, OnFailure::Rollback).unwrap();
+        h.run(0);
+        h.run(6);
+        h.run(0);
+        h.run(0);
+        let events = h.events("demo");
+        assert!(events.contains(&ev(
+            6,
+            "Vpc",
+            "CREATE_FAILED",
+            "Resource type AWS::EC2::VPC is not supported by this emulator yet"
+        )));
+        assert!(events.contains(&ev(
+            6,
+            "ControlPlane",
+            "CREATE_FAILED",
+            "Resource creation cancelled"
+        )));
+        assert!(events.contains(&ev(
+            6,
+            "demo",
+            "ROLLBACK_IN_PROGRESS",
+            "The following resource(s) failed to create: [ControlPlane, Vpc]. Rollback requested by user."
+        )));
+        assert_eq!(h.eks.cluster("c1").unwrap().status, ClusterStatus::Deleting);
+        h.run(300);
+        h.run(6);
+        assert_eq!(h.stack("demo").status, StackStatus::RollbackComplete);
+        assert!(h.eks.cluster("c1").is_err());
+        let tail: Vec<_> = h
+            .events("demo")
+            .into_iter()
+            .skip_while(|e| e.2 != "ROLLBACK_IN_PROGRESS")
+            .collect();
+        let order: Vec<(String, String)> =
+            tail.iter().map(|e| (e.1.clone(), e.2.clone())).collect();
+        let pos = |id: &str, status: &str| {
+            order
+                .iter()
+                .position(|o| o.0 == id && o.1 == status)
+                .unwrap()
+        };
+        // The cluster (which refers to the handle) goes first; the handle after it.
+        assert!(pos("ControlPlane", "DELETE_COMPLETE") < pos("Handle", "DELETE_IN_PROGRESS"));
+        assert!(pos("Vpc", "DELETE_COMPLETE") < pos("demo", "ROLLBACK_COMPLETE"));
+        assert_eq!(
+            order.last().unwrap(),
+            &("demo".to_owned(), "ROLLBACK_COMPLETE".to_owned())
+        );
+        assert!(h.stack("demo").outputs.is_empty());
+        assert!(h.cfn.exports.is_empty());
+    }
+
+    #[test]
+    fn eks_refusals_fail_the_resource_with_the_handler_message() {
+        let mut h = Harness::new();
+        let mut template = cluster_template("c1", json!({}));
+        template["Resources"]["ControlPlane"]["Properties"]["Version"] = json!("1.10");
+        h.create("demo", &template, OnFailure::DoNothing).unwrap();
+        h.run(0);
+        h.run(6);
+        let stack = h.stack("demo");
+        assert_eq!(stack.status, StackStatus::CreateFailed);
+        assert_eq!(
+            stack.status_reason.as_deref(),
+            Some("The following resource(s) failed to create: [ControlPlane]. ")
+        );
+        let reason = stack.resources["ControlPlane"]
+            .status_reason
+            .clone()
+            .unwrap();
+        assert!(reason.starts_with("Resource handler returned message: \"unsupported Kubernetes version (Service: Eks, Status Code: 400"), "{reason}");
+        assert_eq!(
+            stack.resources["Handle"].status,
+            ResourceStatus::CreateComplete
+        );
+    }
+
+    #[test]
+    fn on_failure_delete_rolls_back_then_deletes_the_stack() {
+        let mut h = Harness::new();
+        let template = json!({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC"}}});
+        h.create("demo", &template, OnFailure::Delete).unwrap();
+        h.run(0);
+        h.run(0);
+        h.run(0);
+        let stack = h.cfn.stacks.last().unwrap();
+        assert_eq!(stack.status, StackStatus::DeleteComplete);
+        assert!(h.cfn.find("demo").is_none());
+        assert!(h.cfn.find(&stack.id.clone()).is_some());
+    }
+
+    #[test]
+    fn delete_goes_in_reverse_order_and_waits_for_the_cluster_to_go() {
+        let mut h = Harness::new();
+        h.create(
+            "demo",
+            &cluster_template("c1", json!({})),
+            OnFailure::Rollback,
+        )
+        .unwrap();
+        h.run(700);
+        let id = h.stack("demo").id.clone();
+        h.delete("demo").unwrap();
+        h.run(0);
+        h.run(299);
+        assert_eq!(
+            h.cfn.find(&id).unwrap().status,
+            StackStatus::DeleteInProgress
+        );
+        h.run(1);
+        h.run(6);
+        let stack = h.cfn.find(&id).unwrap();
+        assert_eq!(stack.status, StackStatus::DeleteComplete);
+        assert!(h.cfn.find("demo").is_none());
+        assert!(h.cfn.exports.is_empty());
+        let tail: Vec<_> = stack
+            .events
+            .iter()
+            .skip_while(|e| e.status != "DELETE_IN_PROGRESS")
+            .map(|e| {
+                (
+                    e.timestamp.since(T0).as_secs() - 700,
+                    e.logical_id.as_str(),
+                    e.status.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            tail,
+            [
+                (0, "demo", "DELETE_IN_PROGRESS"),
+                (0, "ControlPlane", "DELETE_IN_PROGRESS"),
+                (300, "ControlPlane", "DELETE_COMPLETE"),
+                (300, "Handle", "DELETE_IN_PROGRESS"),
+                (306, "Handle", "DELETE_COMPLETE"),
+                (306, "demo", "DELETE_COMPLETE"),
+            ]
+        );
+        assert!(stack
+            .resources
+            .values()
+            .all(|r| r.status == ResourceStatus::DeleteComplete));
+    }
+
+    #[test]
+    fn update_adds_replaces_updates_in_place_and_removes_by_diff() {
+        let mut h = Harness::new();
+        let v1 = cluster_template(
+            "c1",
+            json!({"Old": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}),
+        );
+        h.create("demo", &v1, OnFailure::Rollback).unwrap();
+        h.run(700);
+        assert_eq!(h.update("demo", &v1).unwrap_err(), CfnError::NoUpdates);
+        // Tags change in place.
+        let mut v2 = v1.clone();
+        v2["Resources"]["ControlPlane"]["Properties"]["Tags"] =
+            json!([{"Key": "team", "Value": "b"}]);
+        h.update("demo", &v2).unwrap();
+        h.run(0);
+        h.run(6);
+        h.run(0);
+        assert_eq!(h.stack("demo").status, StackStatus::UpdateComplete);
+        assert_eq!(h.eks.cluster("c1").unwrap().tags["team"], "b");
+        assert!(!h.eks.cluster("c1").unwrap().tags.contains_key("handle"));
+        // A new name replaces the cluster; `Old` goes, `New` comes.
+        let mut v3 = cluster_template(
+            "c2",
+            json!({"New": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}),
+        );
+        v3["Outputs"]["Added"] = json!({"Value": {"Ref": "New"}});
+        h.update("demo", &v3).unwrap();
+        h.run(0);
+        h.run(6);
+        assert_eq!(h.eks.cluster("c2").unwrap().status, ClusterStatus::Creating);
+        assert_eq!(h.eks.cluster("c1").unwrap().status, ClusterStatus::Active);
+        h.run(600);
+        assert_eq!(
+            h.stack("demo").status,
+            StackStatus::UpdateCompleteCleanupInProgress
+        );
+        assert_eq!(h.eks.cluster("c1").unwrap().status, ClusterStatus::Deleting);
+        h.run(300);
+        h.run(6);
+        let stack = h.stack("demo");
+        assert_eq!(stack.status, StackStatus::UpdateComplete);
+        assert!(h.eks.cluster("c1").is_err());
+        assert_eq!(
+            stack.resources.keys().collect::<Vec<_>>(),
+            ["ControlPlane", "Handle", "New"]
+        );
+        assert_eq!(
+            stack.resources["ControlPlane"].physical_id.as_deref(),
+            Some("c2")
+        );
+        assert!(stack.outputs.iter().any(|o| o.key == "Added"));
+        assert_eq!(
+            h.cfn.exports["demo::Endpoint"].value,
+            "https://127.0.0.1:4567/k8s/us-west-2/c2"
+        );
+        let second_update = stack
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.logical_id == "demo" && e.status == "UPDATE_IN_PROGRESS")
+            .nth(1)
+            .map(|(i, _)| i)
+            .unwrap();
+        let replace_events: Vec<(String, String)> = stack.events[second_update..]
+            .iter()
+            .filter(|e| e.logical_id == "ControlPlane")
+            .map(|e| (e.status.clone(), e.reason.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            replace_events,
+            [
+                ("UPDATE_IN_PROGRESS".into(), "Requested update requires the creation of a new physical resource; hence creating one.".into()),
+                ("UPDATE_IN_PROGRESS".into(), "Resource creation Initiated".into()),
+                ("UPDATE_COMPLETE".into(), String::new()),
+                ("DELETE_IN_PROGRESS".into(), String::new()),
+                ("DELETE_COMPLETE".into(), String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_update_rolls_back_to_what_was_there() {
+        let mut h = Harness::new();
+        let v1 = cluster_template("c1", json!({}));
+        h.create("demo", &v1, OnFailure::Rollback).unwrap();
+        h.run(700);
+        let v2 = cluster_template(
+            "c1",
+            json!({
+                "Added": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+                "Vpc": {"Type": "AWS::EC2::VPC", "DependsOn": "Added"}
+            }),
+        );
+        h.update("demo", &v2).unwrap();
+        for _ in 0..6 {
+            h.run(6);
+        }
+        let stack = h.stack("demo");
+        assert_eq!(stack.status, StackStatus::UpdateRollbackComplete);
+        assert_eq!(
+            stack.resources.keys().collect::<Vec<_>>(),
+            ["ControlPlane", "Handle"]
+        );
+        assert_eq!(stack.template.resources.len(), 2);
+        let statuses: Vec<&str> = stack
+            .events
+            .iter()
+            .filter(|e| e.kind == "AWS::CloudFormation::Stack")
+            .map(|e| e.status.as_str())
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                "CREATE_IN_PROGRESS",
+                "CREATE_COMPLETE",
+                "UPDATE_IN_PROGRESS",
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+                "UPDATE_ROLLBACK_COMPLETE"
+            ]
+        );
+        let reason = stack
+            .events
+            .iter()
+            .find(|e| e.status == "UPDATE_ROLLBACK_IN_PROGRESS")
+            .and_then(|e| e.reason.clone());
+        assert_eq!(
+            reason.as_deref(),
+            Some("The following resource(s) failed to create: [Vpc]. ")
+        );
+        assert!(stack
+            .events
+            .iter()
+            .any(|e| e.logical_id == "Added" && e.status == "DELETE_COMPLETE"));
+        assert_eq!(h.eks.cluster("c1").unwrap().status, ClusterStatus::Active);
+    }
+
+    #[test]
+    fn exports_are_unique_imports_must_exist_and_imported_exports_block_deletion() {
+        let mut h = Harness::new();
+        let exporter = json!({
+            "Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {"Url": {"Value": {"Ref": "H"}, "Export": {"Name": "shared-url"}}}
+        });
+        h.create("a", &exporter, OnFailure::Rollback).unwrap();
+        h.run(10);
+        assert_eq!(h.stack("a").status, StackStatus::CreateComplete);
+        h.create("b", &exporter, OnFailure::Rollback).unwrap();
+        h.run(20);
+        assert_eq!(h.stack("b").status, StackStatus::RollbackComplete);
+        assert!(h
+            .events("b")
+            .iter()
+            .any(|e| e.3 == "Export with name shared-url is already exported by stack a. Rollback requested by user."));
+        let importer = json!({
+            "Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {"Got": {"Value": {"Fn::ImportValue": "shared-url"}}}
+        });
+        let missing = json!({
+            "Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {"Got": {"Value": {"Fn::ImportValue": {"Fn::Sub": "${AWS::Region}-nothing"}}}}
+        });
+        assert_eq!(
+            h.create("c", &missing, OnFailure::Rollback)
+                .unwrap_err()
+                .to_string(),
+            "No export named us-west-2-nothing found"
+        );
+        h.create("c", &importer, OnFailure::Rollback).unwrap();
+        h.run(10);
+        assert_eq!(
+            h.stack("c").outputs[0].value,
+            h.cfn.exports["shared-url"].value
+        );
+        assert_eq!(h.cfn.importers("shared-url"), ["c"]);
+        h.delete("a").unwrap();
+        h.run(10);
+        let a = h.stack("a");
+        assert_eq!(a.status, StackStatus::CreateComplete);
+        assert_eq!(
+            a.status_reason.as_deref(),
+            Some("Delete canceled. Cannot delete export shared-url as it is in use by c.")
+        );
+        h.delete("c").unwrap();
+        h.run(10);
+        h.delete("a").unwrap();
+        h.run(10);
+        assert!(h.cfn.find("a").is_none());
+    }
+
+    #[test]
+    fn creates_are_checked_before_anything_starts() {
+        let mut h = Harness::new();
+        let ok = json!({"Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}});
+        h.create("demo", &ok, OnFailure::Rollback).unwrap();
+        assert_eq!(
+            h.create("demo", &ok, OnFailure::Rollback)
+                .unwrap_err()
+                .to_string(),
+            "Stack [demo] already exists"
+        );
+        assert_eq!(
+            h.create("1bad", &ok, OnFailure::Rollback).unwrap_err(),
+            CfnError::InvalidStackName("1bad".into())
+        );
+        let role = json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "x"}}}});
+        assert_eq!(
+            h.create("iam", &role, OnFailure::Rollback)
+                .unwrap_err()
+                .to_string(),
+            "Requires capabilities : [CAPABILITY_NAMED_IAM]"
+        );
+        let bad_att = json!({
+            "Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {"O": {"Value": {"Fn::GetAtt": ["H", "Arn"]}}}
+        });
+        assert_eq!(
+            h.create("att", &bad_att, OnFailure::Rollback)
+                .unwrap_err()
+                .to_string(),
+            "Template error: resource H does not support attribute type Arn in Fn::GetAtt"
+        );
+        h.run(10);
+        h.cfn.set_termination_protection("demo", true).unwrap();
+        assert_eq!(
+            h.delete("demo").unwrap_err().to_string(),
+            "Stack [demo] cannot be deleted while TerminationProtection is enabled"
+        );
+        assert_eq!(h.delete("never-was"), Ok(()));
+        h.create(
+            "busy",
+            &cluster_template("c9", json!({})),
+            OnFailure::Rollback,
+        )
+        .unwrap();
+        let err = h.update("busy", &ok).unwrap_err().to_string();
+        assert!(
+            err.ends_with(" is in CREATE_IN_PROGRESS state and can not be updated."),
+            "{err}"
+        );
+    }
+}
