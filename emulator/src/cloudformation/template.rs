@@ -1543,7 +1543,7 @@ impl Evaluator<'_> {
                 let items = arg
                     .as_array()
                     .filter(|a| (2..=10).contains(&a.len()))
-                    .ok_or_else(|| TemplateError::BadFunction(usage))?;
+                    .ok_or(TemplateError::BadFunction(usage))?;
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
                     values.push(self.condition(item)?);
@@ -1984,8 +1984,8 @@ mod tests {
             .resolve_parameters(&[("Env".into(), "dev".into())], &[], &BTreeMap::new())
             .unwrap();
         let conds = t.evaluate_conditions(&p, &dev).unwrap();
-        assert_eq!(conds["IsProd"], false);
-        assert_eq!(conds["IsDev"], true);
+        assert!(!conds["IsProd"]);
+        assert!(conds["IsDev"]);
         let with_resource = json!({
             "Conditions": {"C": {"Fn::Equals": [{"Ref": "A"}, "x"]}},
             "Resources": {"A": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}
