@@ -976,7 +976,18 @@ impl CfnRegion {
             StackStatus::DeleteInProgress,
             Some("User Initiated"),
         );
-        let targets = stack.resources.values().cloned().collect();
+        // What a rollback already deleted stays deleted (its name may belong to another by now).
+        let targets = stack
+            .resources
+            .values()
+            .filter(|r| {
+                !matches!(
+                    r.status,
+                    ResourceStatus::DeleteComplete | ResourceStatus::DeleteSkipped
+                )
+            })
+            .cloned()
+            .collect();
         stack.operation = Some(Operation::new(Phase::Delete, delete_jobs(targets), env.now));
         Ok(())
     }
@@ -2325,6 +2336,18 @@ mod tests {
         );
         assert!(h.stack("demo").outputs.is_empty());
         assert!(h.cfn.exports.is_empty());
+        // Deleting the rolled-back stack deletes nothing twice.
+        let before = h.stack("demo").events.len();
+        let id = h.stack("demo").id.clone();
+        h.delete("demo").unwrap();
+        h.run(0);
+        let stack = h.cfn.find(&id).unwrap();
+        assert_eq!(stack.status, StackStatus::DeleteComplete);
+        let after: Vec<&str> = stack.events[before..]
+            .iter()
+            .map(|e| e.logical_id.as_str())
+            .collect();
+        assert_eq!(after, ["demo", "demo"]);
     }
 
     #[test]
