@@ -2279,6 +2279,24 @@ mod tests {
     }
 
     #[test]
+    fn a_stack_mid_operation_survives_a_state_round_trip() {
+        let mut h = Harness::new();
+        h.create(
+            "demo",
+            &cluster_template("c1", json!({})),
+            OnFailure::Rollback,
+        )
+        .unwrap();
+        h.run(6);
+        let dumped = serde_json::to_string(&h.cfn).unwrap();
+        let restored: CfnRegion = serde_json::from_str(&dumped).unwrap();
+        assert_eq!(restored.stacks, h.cfn.stacks);
+        h.cfn = restored;
+        h.run(600);
+        assert_eq!(h.stack("demo").status, StackStatus::CreateComplete);
+    }
+
+    #[test]
     fn a_failing_resource_cancels_the_others_and_rolls_back() {
         let mut h = Harness::new();
         let template = cluster_template(
