@@ -40,6 +40,8 @@ pub mod status;
 pub mod store;
 pub mod table;
 mod watch;
+#[cfg(test)]
+mod tests;
 pub mod workloads;
 
 use std::time::Duration;
