@@ -3,9 +3,9 @@
 //! `aws eks update-kubeconfig` and tokens made by `aws eks get-token`. The clock is manual: the tests
 //! move it through the emulator handle, never sleep for state to change.
 
-mod support;
 #[path = "support/kube.rs"]
 mod kube;
+mod support;
 
 use std::time::Duration;
 
@@ -26,7 +26,11 @@ fn create_cluster(emu: &TestEmulator, name: &str) {
         "--resources-vpc-config",
         "subnetIds=subnet-0b3a5522f3b48a742,subnet-0c35f1497067363f3",
     ]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     tick(emu, 600);
 }
 
@@ -73,48 +77,99 @@ spec:
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kubectl_drives_a_new_cluster_from_namespace_to_rollout() {
     let emu = TestEmulator::start().await;
-    emu.emulator().kube_hub().trust_credentials(ACCESS_KEY, SECRET);
+    emu.emulator()
+        .kube_hub()
+        .trust_credentials(ACCESS_KEY, SECRET);
     create_cluster(&emu, "demo");
     let kubectl = Kubectl::for_cluster(&emu, REGION, "demo");
 
     // The dispatcher picked the kubectl of the cluster's minor from /version.
     let version = kubectl.ok(&["version"]);
-    assert!(version.contains("Server Version: v1.32.9-eks-113cf36"), "{version}");
+    assert!(
+        version.contains("Server Version: v1.32.9-eks-113cf36"),
+        "{version}"
+    );
 
     // A new EKS cluster's namespaces and kube-system objects.
     let namespaces = kubectl.ok(&["get", "namespaces"]);
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-        assert_eq!(columns_of(&namespaces, ns)[..2], [ns, "Active"], "{namespaces}");
+        assert_eq!(
+            columns_of(&namespaces, ns)[..2],
+            [ns, "Active"],
+            "{namespaces}"
+        );
     }
     let system = kubectl.ok(&["get", "deploy,ds,cm", "-n", "kube-system"]);
     assert!(system.contains("deployment.apps/coredns   0/2"), "{system}");
-    for name in ["daemonset.apps/aws-node", "daemonset.apps/kube-proxy", "configmap/aws-auth"] {
+    for name in [
+        "daemonset.apps/aws-node",
+        "daemonset.apps/kube-proxy",
+        "configmap/aws-auth",
+    ] {
         assert!(system.contains(name), "{system}");
     }
     let annotation = kubectl.ok(&[
-        "get", "deploy", "coredns", "-n", "kube-system", "-o",
+        "get",
+        "deploy",
+        "coredns",
+        "-n",
+        "kube-system",
+        "-o",
         "jsonpath={.spec.template.metadata.annotations.eks\\.amazonaws\\.com/compute-type}",
     ]);
     assert_eq!(annotation, "ec2");
 
     // The seed page's commands (protobuf body for create namespace).
-    assert_eq!(kubectl.ok(&["create", "namespace", "dev"]), "namespace/dev created\n");
     assert_eq!(
-        kubectl.ok(&["run", "nginx", "--image=nginx", "--restart=Never", "--namespace", "dev"]),
+        kubectl.ok(&["create", "namespace", "dev"]),
+        "namespace/dev created\n"
+    );
+    assert_eq!(
+        kubectl.ok(&[
+            "run",
+            "nginx",
+            "--image=nginx",
+            "--restart=Never",
+            "--namespace",
+            "dev"
+        ]),
         "pod/nginx created\n"
     );
     // No nodes and no Fargate profile: Pending, with the scheduler's reason.
     let pods = kubectl.ok(&["get", "pods", "--all-namespaces", "--output", "wide"]);
     assert_eq!(
-        pods.lines().next().unwrap().split_whitespace().collect::<Vec<_>>(),
-        ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+        pods.lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        [
+            "NAMESPACE",
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "AGE",
+            "IP",
+            "NODE",
+            "NOMINATED",
+            "NODE",
+            "READINESS",
+            "GATES"
+        ]
     );
-    assert_eq!(columns_of(&pods, "nginx")[..8], ["dev", "nginx", "0/1", "Pending", "0", "0s", "<none>", "<none>"]);
+    assert_eq!(
+        columns_of(&pods, "nginx")[..8],
+        ["dev", "nginx", "0/1", "Pending", "0", "0s", "<none>", "<none>"]
+    );
     let described = kubectl.ok(&["describe", "pod", "nginx", "-n", "dev"]);
     // (describe computes ages on the client from the wall clock, so they are not checked here)
     let failed = columns_of(&described, "FailedScheduling");
     assert_eq!(failed[0], "Warning", "{described}");
-    assert!(described.contains("default-scheduler  no nodes available to schedule pods"), "{described}");
+    assert!(
+        described.contains("default-scheduler  no nodes available to schedule pods"),
+        "{described}"
+    );
 
     // A node registers: the default scheduler binds every pending pod, the DaemonSets add theirs.
     let node_file = kubectl.file("node.yaml", NODE);
@@ -123,70 +178,199 @@ async fn kubectl_drives_a_new_cluster_from_namespace_to_rollout() {
     let nodes = kubectl.ok(&["get", "nodes", "-o", "wide"]);
     assert_eq!(
         columns_of(&nodes, "ip-192-168-23-122")[..7],
-        ["ip-192-168-23-122.ap-northeast-1.compute.internal", "Ready", "<none>", "5s", "v1.32.9-eks-113cf36", "192.168.23.122", "<none>"]
+        [
+            "ip-192-168-23-122.ap-northeast-1.compute.internal",
+            "Ready",
+            "<none>",
+            "5s",
+            "v1.32.9-eks-113cf36",
+            "192.168.23.122",
+            "<none>"
+        ]
     );
     let pods = kubectl.ok(&["get", "pods", "-A", "-o", "wide"]);
     let nginx = columns_of(&pods, "nginx");
     assert_eq!(nginx[..4], ["dev", "nginx", "1/1", "Running"], "{pods}");
     assert!(nginx[6].starts_with("192.168.23."), "{pods}");
-    assert_eq!(nginx[7], "ip-192-168-23-122.ap-northeast-1.compute.internal");
-    assert_eq!(rows_starting(&pods, "kube-system").len(), 4, "2 coredns, aws-node, kube-proxy:\n{pods}");
+    assert_eq!(
+        nginx[7],
+        "ip-192-168-23-122.ap-northeast-1.compute.internal"
+    );
+    assert_eq!(
+        rows_starting(&pods, "kube-system").len(),
+        4,
+        "2 coredns, aws-node, kube-proxy:\n{pods}"
+    );
     let aws_node = columns_of(&pods, "aws-node-");
-    assert_eq!(aws_node[6], "192.168.23.122", "host network: the node's IP\n{pods}");
+    assert_eq!(
+        aws_node[6], "192.168.23.122",
+        "host network: the node's IP\n{pods}"
+    );
 
     assert_eq!(
-        kubectl.ok(&["wait", "--for=condition=Ready", "pod/nginx", "-n", "dev", "--timeout=20s"]),
+        kubectl.ok(&[
+            "wait",
+            "--for=condition=Ready",
+            "pod/nginx",
+            "-n",
+            "dev",
+            "--timeout=20s"
+        ]),
         "pod/nginx condition met\n"
     );
     let events = kubectl.ok(&["get", "events", "-n", "dev"]);
-    for reason in ["FailedScheduling", "Scheduled", "Pulling", "Pulled", "Created", "Started"] {
+    for reason in [
+        "FailedScheduling",
+        "Scheduled",
+        "Pulling",
+        "Pulled",
+        "Created",
+        "Started",
+    ] {
         assert!(events.contains(reason), "{reason}:\n{events}");
     }
-    assert!(events.contains("Successfully assigned dev/nginx to ip-192-168-23-122.ap-northeast-1.compute.internal"), "{events}");
-    assert!(kubectl.ok(&["logs", "nginx", "-n", "dev"]).contains("Configuration complete; ready for start up"));
+    assert!(
+        events.contains(
+            "Successfully assigned dev/nginx to ip-192-168-23-122.ap-northeast-1.compute.internal"
+        ),
+        "{events}"
+    );
+    assert!(kubectl
+        .ok(&["logs", "nginx", "-n", "dev"])
+        .contains("Configuration complete; ready for start up"));
 
     // apply -f (validated against the minimal OpenAPI), then rollout status while the clock moves.
     let web = kubectl.file("web.yaml", WEB);
-    assert_eq!(kubectl.ok(&["apply", "-f", &web]), "deployment.apps/web created\n");
+    assert_eq!(
+        kubectl.ok(&["apply", "-f", &web]),
+        "deployment.apps/web created\n"
+    );
     let (ok, out, err) = kubectl
-        .spawn(&["rollout", "status", "deployment/web", "-n", "dev", "--timeout=30s"])
+        .spawn(&[
+            "rollout",
+            "status",
+            "deployment/web",
+            "-n",
+            "dev",
+            "--timeout=30s",
+        ])
         .finish_while_advancing(&emu, 2, Duration::from_secs(30));
     assert!(ok, "{out}{err}");
-    assert!(out.ends_with("deployment \"web\" successfully rolled out\n"), "{out}");
-    assert_eq!(columns_of(&kubectl.ok(&["get", "deploy", "web", "-n", "dev"]), "web")[1..4], ["3/3", "3", "3"]);
+    assert!(
+        out.ends_with("deployment \"web\" successfully rolled out\n"),
+        "{out}"
+    );
+    assert_eq!(
+        columns_of(&kubectl.ok(&["get", "deploy", "web", "-n", "dev"]), "web")[1..4],
+        ["3/3", "3", "3"]
+    );
 
     // scale, and the three patch types.
-    assert_eq!(kubectl.ok(&["scale", "deployment", "web", "-n", "dev", "--replicas=1"]), "deployment.apps/web scaled\n");
-    tick(&emu, 5);
-    assert_eq!(columns_of(&kubectl.ok(&["get", "deploy", "web", "-n", "dev"]), "web")[1], "1/1");
-    let json = r#"[{"op": "replace", "path": "/spec/replicas", "value": 2}]"#;
-    assert_eq!(kubectl.ok(&["patch", "deployment", "web", "-n", "dev", "--type=json", "-p", json]), "deployment.apps/web patched\n");
     assert_eq!(
-        kubectl.ok(&["patch", "deployment", "web", "-n", "dev", "--type=merge", "-p", r#"{"metadata":{"labels":{"tier":"front"}}}"#]),
+        kubectl.ok(&["scale", "deployment", "web", "-n", "dev", "--replicas=1"]),
+        "deployment.apps/web scaled\n"
+    );
+    tick(&emu, 5);
+    assert_eq!(
+        columns_of(&kubectl.ok(&["get", "deploy", "web", "-n", "dev"]), "web")[1],
+        "1/1"
+    );
+    let json = r#"[{"op": "replace", "path": "/spec/replicas", "value": 2}]"#;
+    assert_eq!(
+        kubectl.ok(&[
+            "patch",
+            "deployment",
+            "web",
+            "-n",
+            "dev",
+            "--type=json",
+            "-p",
+            json
+        ]),
         "deployment.apps/web patched\n"
     );
-    let strategic = r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}"#;
-    assert_eq!(kubectl.ok(&["patch", "deployment", "web", "-n", "dev", "-p", strategic]), "deployment.apps/web patched\n");
-    assert_eq!(kubectl.ok(&["patch", "deployment", "web", "-n", "dev", "-p", strategic]), "deployment.apps/web patched (no change)\n");
+    assert_eq!(
+        kubectl.ok(&[
+            "patch",
+            "deployment",
+            "web",
+            "-n",
+            "dev",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"labels":{"tier":"front"}}}"#
+        ]),
+        "deployment.apps/web patched\n"
+    );
+    let strategic =
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}"#;
+    assert_eq!(
+        kubectl.ok(&["patch", "deployment", "web", "-n", "dev", "-p", strategic]),
+        "deployment.apps/web patched\n"
+    );
+    assert_eq!(
+        kubectl.ok(&["patch", "deployment", "web", "-n", "dev", "-p", strategic]),
+        "deployment.apps/web patched (no change)\n"
+    );
     let (ok, out, err) = kubectl
-        .spawn(&["rollout", "status", "deployment/web", "-n", "dev", "--timeout=30s"])
+        .spawn(&[
+            "rollout",
+            "status",
+            "deployment/web",
+            "-n",
+            "dev",
+            "--timeout=30s",
+        ])
         .finish_while_advancing(&emu, 2, Duration::from_secs(30));
-    assert!(ok && out.ends_with("successfully rolled out\n"), "{out}{err}");
+    assert!(
+        ok && out.ends_with("successfully rolled out\n"),
+        "{out}{err}"
+    );
     let rs = kubectl.ok(&["get", "rs", "-n", "dev", "-o", "wide"]);
-    assert_eq!(rs.lines().filter(|l| l.contains("nginx:1.28")).count(), 1, "{rs}");
-    let images = kubectl.ok(&["get", "pods", "-n", "dev", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}"]);
-    assert_eq!(images, "nginx:1.28 nginx:1.28", "patched and rolled: {images}");
+    assert_eq!(
+        rs.lines().filter(|l| l.contains("nginx:1.28")).count(),
+        1,
+        "{rs}"
+    );
+    let images = kubectl.ok(&[
+        "get",
+        "pods",
+        "-n",
+        "dev",
+        "-l",
+        "app=web",
+        "-o",
+        "jsonpath={.items[*].spec.containers[0].image}",
+    ]);
+    assert_eq!(
+        images, "nginx:1.28 nginx:1.28",
+        "patched and rolled: {images}"
+    );
 
     // get -w: the watch is held open and shows the pod going from Pending to Running when the clock
     // moves.
     let watch = kubectl.spawn(&["get", "pods", "-n", "dev", "-l", "run=watched", "-w"]);
     std::thread::sleep(Duration::from_millis(300));
-    kubectl.ok(&["run", "watched", "--image=nginx", "--restart=Never", "-n", "dev"]);
+    kubectl.ok(&[
+        "run",
+        "watched",
+        "--image=nginx",
+        "--restart=Never",
+        "-n",
+        "dev",
+    ]);
     watch.wait_for("ContainerCreating", Duration::from_secs(20));
     tick(&emu, 5);
     let watched = watch.wait_for("Running", Duration::from_secs(20));
     let _ = watch.stop();
-    assert!(watched.lines().next().unwrap_or_default().starts_with("NAME"), "{watched}");
+    assert!(
+        watched
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .starts_with("NAME"),
+        "{watched}"
+    );
 
     // delete waits for the DELETED event, which comes once the containers stop.
     let (ok, out, err) = kubectl
@@ -194,59 +378,116 @@ async fn kubectl_drives_a_new_cluster_from_namespace_to_rollout() {
         .finish_while_advancing(&emu, 1, Duration::from_secs(20));
     assert!(ok, "{out}{err}");
     assert_eq!(out, "pod \"nginx\" deleted\n");
-    assert!(kubectl.fails(&["get", "pod", "nginx", "-n", "dev"]).contains("Error from server (NotFound): pods \"nginx\" not found"));
+    assert!(kubectl
+        .fails(&["get", "pod", "nginx", "-n", "dev"])
+        .contains("Error from server (NotFound): pods \"nginx\" not found"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tokens_for_another_cluster_expired_or_missing_are_refused() {
     let emu = TestEmulator::start().await;
-    emu.emulator().kube_hub().trust_credentials(ACCESS_KEY, SECRET);
+    emu.emulator()
+        .kube_hub()
+        .trust_credentials(ACCESS_KEY, SECRET);
     create_cluster(&emu, "demo");
     create_cluster(&emu, "other");
     let kubectl = Kubectl::for_cluster(&emu, REGION, "demo");
-    assert!(kubectl.ok(&["get", "ns", "-o", "name"]).contains("namespace/kube-system"));
+    assert!(kubectl
+        .ok(&["get", "ns", "-o", "name"])
+        .contains("namespace/kube-system"));
 
     let server = format!("https://{}/k8s/{REGION}/demo", emu.running.addresses().kube);
     let ca = kubectl.file("ca.pem", emu.emulator().ca().pem());
     let with_token = |token: &str| {
         kubectl.run(&[
-            "--kubeconfig=/dev/null", "--server", &server, "--certificate-authority", &ca,
-            "--token", token, "get", "pods",
+            "--kubeconfig=/dev/null",
+            "--server",
+            &server,
+            "--certificate-authority",
+            &ca,
+            "--token",
+            token,
+            "get",
+            "pods",
         ])
     };
     let refused = |out: std::process::Output, why: &str| {
         assert!(!out.status.success(), "{why}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("error: You must be logged in to the server (Unauthorized)"), "{why}: {stderr}");
+        assert!(
+            stderr.contains("error: You must be logged in to the server (Unauthorized)"),
+            "{why}: {stderr}"
+        );
     };
 
     // `aws eks get-token` for the other cluster: well formed and fresh, but signed for "other".
-    let token = support::run_json(emu.aws(REGION).args(["eks", "get-token", "--cluster-name", "other"]));
+    let token =
+        support::run_json(
+            emu.aws(REGION)
+                .args(["eks", "get-token", "--cluster-name", "other"]),
+        );
     let other = token["status"]["token"].as_str().unwrap().to_owned();
     refused(with_token(&other), "another cluster's token");
 
     // The same token is accepted by the cluster it names.
-    let other_server = format!("https://{}/k8s/{REGION}/other", emu.running.addresses().kube);
+    let other_server = format!(
+        "https://{}/k8s/{REGION}/other",
+        emu.running.addresses().kube
+    );
     let out = kubectl.run(&[
-        "--kubeconfig=/dev/null", "--server", &other_server, "--certificate-authority", &ca,
-        "--token", &other, "get", "ns", "-o", "name",
+        "--kubeconfig=/dev/null",
+        "--server",
+        &other_server,
+        "--certificate-authority",
+        &ca,
+        "--token",
+        &other,
+        "get",
+        "ns",
+        "-o",
+        "name",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Signed 20 minutes ago (tokens live 15).
     let now = eks_emulator::clock::wall_now();
     let expired = eks_emulator::k8s::auth::make_token(
-        &emu.url(), REGION, "demo", ACCESS_KEY, SECRET,
+        &emu.url(),
+        REGION,
+        "demo",
+        ACCESS_KEY,
+        SECRET,
         eks_emulator::clock::Timestamp(now.0 - 20 * 60 * 1000),
     );
     refused(with_token(&expired), "an expired token");
-    let fresh = eks_emulator::k8s::auth::make_token(&emu.url(), REGION, "demo", ACCESS_KEY, SECRET, now);
-    assert!(with_token(&fresh).status.success(), "a fresh token made the same way");
+    let fresh =
+        eks_emulator::k8s::auth::make_token(&emu.url(), REGION, "demo", ACCESS_KEY, SECRET, now);
+    assert!(
+        with_token(&fresh).status.success(),
+        "a fresh token made the same way"
+    );
 
     // No token at all: 401 with a Status body; kubectl gets no further than asking for a username.
-    let out = kubectl.run(&["--kubeconfig=/dev/null", "--server", &server, "--certificate-authority", &ca, "get", "pods"]);
+    let out = kubectl.run(&[
+        "--kubeconfig=/dev/null",
+        "--server",
+        &server,
+        "--certificate-authority",
+        &ca,
+        "get",
+        "pods",
+    ]);
     assert!(!out.status.success());
-    let curl = run(std::process::Command::new("curl").args(["-sS", "--cacert", &ca, &format!("{server}/api/v1/pods")]));
+    let curl = run(std::process::Command::new("curl").args([
+        "-sS",
+        "--cacert",
+        &ca,
+        &format!("{server}/api/v1/pods"),
+    ]));
     let status: serde_json::Value = serde_json::from_slice(&curl.stdout).expect("a Status");
     assert_eq!(status["kind"], "Status");
     assert_eq!(status["code"], 401);

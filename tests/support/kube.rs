@@ -167,7 +167,12 @@ impl Background {
     }
 
     /// Advances the clock by `step` seconds every 200 ms until the command exits (bounded).
-    pub fn finish_while_advancing(mut self, emu: &TestEmulator, step: u64, limit: Duration) -> (bool, String, String) {
+    pub fn finish_while_advancing(
+        mut self,
+        emu: &TestEmulator,
+        step: u64,
+        limit: Duration,
+    ) -> (bool, String, String) {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("kubectl status") {

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use fargate_selector::{choose_profile, PodFacts, FARGATE_PROFILE_LABEL};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{
-    Container, Namespace, NamespaceSpec, NamespaceStatus, Pod, PodSpec, PodStatus, Secret,
-    Service, Toleration,
+    Container, Namespace, NamespaceSpec, NamespaceStatus, Pod, PodSpec, PodStatus, Secret, Service,
+    Toleration,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::json;
@@ -84,18 +84,20 @@ pub fn pod_defaults(pod: &mut Pod) {
     spec.enable_service_links.get_or_insert(true);
     spec.preemption_policy
         .get_or_insert_with(|| "PreemptLowerPriority".to_owned());
-    spec.priority.get_or_insert(match spec.priority_class_name.as_deref() {
-        Some("system-node-critical") => 2_000_001_000,
-        Some("system-cluster-critical") => 2_000_000_000,
-        _ => 0,
-    });
+    spec.priority
+        .get_or_insert(match spec.priority_class_name.as_deref() {
+            Some("system-node-critical") => 2_000_001_000,
+            Some("system-cluster-critical") => 2_000_000_000,
+            _ => 0,
+        });
     let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
     for key in [
         "node.kubernetes.io/not-ready",
         "node.kubernetes.io/unreachable",
     ] {
         let has = tolerations.iter().any(|t| {
-            t.key.as_deref() == Some(key) || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
+            t.key.as_deref() == Some(key)
+                || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
         });
         if !has {
             tolerations.push(Toleration {
@@ -270,7 +272,8 @@ pub fn service_defaults(svc: &mut Service, cluster_ip: Option<String>) {
             spec.cluster_ip = Some(ip);
         }
     }
-    spec.ip_families.get_or_insert_with(|| vec!["IPv4".to_owned()]);
+    spec.ip_families
+        .get_or_insert_with(|| vec!["IPv4".to_owned()]);
     default_string(&mut spec.ip_family_policy, "SingleStack");
     for port in spec.ports.iter_mut().flatten() {
         default_string(&mut port.protocol, "TCP");
@@ -331,29 +334,61 @@ mod tests {
     #[test]
     fn the_fargate_mutation_follows_the_eks_rules() {
         let facts = facts_with_profiles(&[
-            ("fp-default", ProfileStatus::Active, &["default", "kube-system"]),
+            (
+                "fp-default",
+                ProfileStatus::Active,
+                &["default", "kube-system"],
+            ),
             ("fp-later", ProfileStatus::Creating, &["dev"]),
         ]);
         let table = [
-            (json!({"metadata": {"namespace": "default", "name": "a"}, "spec": {"containers": []}}), Some("fp-default"), "matches"),
-            (json!({"metadata": {"namespace": "dev", "name": "a"}, "spec": {"containers": []}}), None, "only a CREATING profile"),
-            (json!({"metadata": {"namespace": "kube-system", "name": "a",
-                    "annotations": {"eks.amazonaws.com/compute-type": "ec2"}}, "spec": {"containers": []}}), None, "opted out"),
-            (json!({"metadata": {"namespace": "default", "name": "a"}, "spec": {"nodeName": "n", "containers": []}}), None, "nodeName set"),
-            (json!({"metadata": {"namespace": "kube-system", "name": "a",
+            (
+                json!({"metadata": {"namespace": "default", "name": "a"}, "spec": {"containers": []}}),
+                Some("fp-default"),
+                "matches",
+            ),
+            (
+                json!({"metadata": {"namespace": "dev", "name": "a"}, "spec": {"containers": []}}),
+                None,
+                "only a CREATING profile",
+            ),
+            (
+                json!({"metadata": {"namespace": "kube-system", "name": "a",
+                    "annotations": {"eks.amazonaws.com/compute-type": "ec2"}}, "spec": {"containers": []}}),
+                None,
+                "opted out",
+            ),
+            (
+                json!({"metadata": {"namespace": "default", "name": "a"}, "spec": {"nodeName": "n", "containers": []}}),
+                None,
+                "nodeName set",
+            ),
+            (
+                json!({"metadata": {"namespace": "kube-system", "name": "a",
                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "aws-node", "uid": "u"}]},
-                    "spec": {"containers": []}}), None, "DaemonSet pod"),
+                    "spec": {"containers": []}}),
+                None,
+                "DaemonSet pod",
+            ),
         ];
         for (value, want, why) in table {
             let mut p = pod(value);
             admit_pod(&mut p, &facts);
             let spec = p.spec.as_ref().unwrap();
             assert_eq!(
-                p.metadata.labels.as_ref().and_then(|l| l.get(FARGATE_PROFILE_LABEL)).map(String::as_str),
+                p.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(FARGATE_PROFILE_LABEL))
+                    .map(String::as_str),
                 want,
                 "{why}"
             );
-            let scheduler = if want.is_some() { SCHEDULER_NAME } else { DEFAULT_SCHEDULER };
+            let scheduler = if want.is_some() {
+                SCHEDULER_NAME
+            } else {
+                DEFAULT_SCHEDULER
+            };
             assert_eq!(spec.scheduler_name.as_deref(), Some(scheduler), "{why}");
         }
     }
@@ -366,7 +401,10 @@ mod tests {
         let spec = p.spec.unwrap();
         assert_eq!(spec.restart_policy.as_deref(), Some("Always"));
         assert_eq!(spec.service_account_name.as_deref(), Some("default"));
-        assert_eq!(spec.containers[0].image_pull_policy.as_deref(), Some("Always"));
+        assert_eq!(
+            spec.containers[0].image_pull_policy.as_deref(),
+            Some("Always")
+        );
         assert_eq!(spec.tolerations.unwrap().len(), 2);
         assert_eq!(p.status.unwrap().qos_class.as_deref(), Some("BestEffort"));
         assert_eq!(pull_policy("nginx:1.27"), "IfNotPresent");

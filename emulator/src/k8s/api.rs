@@ -49,7 +49,12 @@ impl ListOptions {
     /// # Errors
     /// 400 for selectors that do not parse.
     pub fn from_query(query: &[(String, String)]) -> Result<Self, ApiError> {
-        let get = |k: &str| query.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            query
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
         Ok(Self {
             labels: LabelQuery::parse(get("labelSelector").unwrap_or_default())?,
             fields: FieldQuery::parse(get("fieldSelector").unwrap_or_default())?,
@@ -81,7 +86,9 @@ fn not_found<K: Kind>(name: &str) -> ApiError {
 /// # Errors
 /// 404 when it does not exist.
 pub fn get<K: Kind>(k: &Kube<'_>, namespace: Option<&str>, name: &str) -> Result<K, ApiError> {
-    k.c.get::<K>(namespace, name).cloned().ok_or_else(|| not_found::<K>(name))
+    k.c.get::<K>(namespace, name)
+        .cloned()
+        .ok_or_else(|| not_found::<K>(name))
 }
 
 /// Renders one object in `format`.
@@ -92,7 +99,10 @@ pub fn render<K: Kind + Printable>(k: &Kube<'_>, obj: &K, format: Format) -> Val
         Format::Table => table::table::<K>(
             &[obj],
             k.now,
-            obj.metadata().resource_version.as_deref().unwrap_or_default(),
+            obj.metadata()
+                .resource_version
+                .as_deref()
+                .unwrap_or_default(),
             None,
         ),
     }
@@ -100,7 +110,12 @@ pub fn render<K: Kind + Printable>(k: &Kube<'_>, obj: &K, format: Format) -> Val
 
 /// A list (or Table) of the objects in `namespace` (all when `None`) that `options` select.
 #[must_use]
-pub fn list<K: Kind + Printable>(k: &Kube<'_>, namespace: Option<&str>, options: &ListOptions, format: Format) -> Value {
+pub fn list<K: Kind + Printable>(
+    k: &Kube<'_>,
+    namespace: Option<&str>,
+    options: &ListOptions,
+    format: Format,
+) -> Value {
     let start = options
         .continue_token
         .as_deref()
@@ -146,7 +161,9 @@ fn valid_name(name: &str) -> bool {
         && name.len() <= 253
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
 }
 
 fn invalid<K: Kind>(name: &str, cause: &str) -> ApiError {
@@ -158,8 +175,16 @@ fn invalid<K: Kind>(name: &str, cause: &str) -> ApiError {
 /// # Errors
 /// 400 when the body is not a `K`.
 pub fn decode<K: Kind>(mut value: Value) -> Result<K, ApiError> {
-    let kind = value.get("kind").and_then(Value::as_str).unwrap_or(K::KIND).to_owned();
-    let api_version = value.get("apiVersion").and_then(Value::as_str).unwrap_or(K::API_VERSION).to_owned();
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or(K::KIND)
+        .to_owned();
+    let api_version = value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or(K::API_VERSION)
+        .to_owned();
     if kind != K::KIND || api_version != K::API_VERSION {
         return Err(ApiError::bad_request(format!(
             "the API version in the data ({api_version}) does not match the expected API version ({})",
@@ -191,7 +216,11 @@ fn validate<K: Kind>(obj: &K) -> Result<(), ApiError> {
     }
     if let Some(d) = any.downcast_ref::<Deployment>() {
         let spec = d.spec.clone().unwrap_or_default();
-        let template_labels = spec.template.metadata.as_ref().and_then(|m| m.labels.clone());
+        let template_labels = spec
+            .template
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.clone());
         if spec.selector.match_labels.is_none() && spec.selector.match_expressions.is_none() {
             return Err(invalid::<K>(&name, "spec.selector: Required value"));
         }
@@ -229,11 +258,10 @@ fn default_object<K: Kind>(obj: &mut K, k: &Kube<'_>) {
 
 fn next_service_ip(k: &Kube<'_>) -> Option<String> {
     let (net, prefix) = super::nodes::parse_cidr(&k.facts.service_cidr)?;
-    let used: std::collections::BTreeSet<String> = k
-        .c
-        .all::<Service>()
-        .filter_map(|s| s.spec.as_ref()?.cluster_ip.clone())
-        .collect();
+    let used: std::collections::BTreeSet<String> =
+        k.c.all::<Service>()
+            .filter_map(|s| s.spec.as_ref()?.cluster_ip.clone())
+            .collect();
     let size = 1u32 << (32 - prefix.min(31));
     (11..size.saturating_sub(1))
         .map(|i| std::net::Ipv4Addr::from(net + ((i * 7919) % (size - 12)) + 11).to_string())
@@ -244,7 +272,12 @@ fn next_service_ip(k: &Kube<'_>) -> Option<String> {
 ///
 /// # Errors
 /// 400/404/409/422 as the apiserver.
-pub fn create<K: Kind>(k: &mut Kube<'_>, namespace: Option<&str>, body: Value, dry_run: bool) -> Result<K, ApiError> {
+pub fn create<K: Kind>(
+    k: &mut Kube<'_>,
+    namespace: Option<&str>,
+    body: Value,
+    dry_run: bool,
+) -> Result<K, ApiError> {
     let mut obj: K = decode(body)?;
     let info = K::info();
     let meta = obj.metadata_mut();
@@ -268,7 +301,10 @@ pub fn create<K: Kind>(k: &mut Kube<'_>, namespace: Option<&str>, body: Value, d
     let name = meta.name.clone().unwrap_or_default();
     let generate = meta.generate_name.clone().filter(|g| !g.is_empty());
     if name.is_empty() && generate.is_none() {
-        return Err(invalid::<K>("", "metadata.name: Required value: name or generateName is required"));
+        return Err(invalid::<K>(
+            "",
+            "metadata.name: Required value: name or generateName is required",
+        ));
     }
     if !name.is_empty() && !valid_name(&name) {
         return Err(invalid::<K>(&name, &format!(
@@ -320,27 +356,43 @@ pub fn update<K: Kind>(
     let mut new: K = decode(body)?;
     let meta = new.metadata_mut();
     if meta.name.as_deref().is_some_and(|n| n != name) {
-        return Err(ApiError::bad_request("the name of the object does not match the name on the URL"));
+        return Err(ApiError::bad_request(
+            "the name of the object does not match the name on the URL",
+        ));
     }
     if let Some(rv) = meta.resource_version.as_deref().filter(|rv| !rv.is_empty()) {
         if Some(rv) != current.metadata().resource_version.as_deref() {
-            return Err(ApiError::conflict(info_group::<K>(), K::info().plural, name));
+            return Err(ApiError::conflict(
+                info_group::<K>(),
+                K::info().plural,
+                name,
+            ));
         }
     }
     store_update(k, current, new, subresource)
 }
 
 /// Writes `new` over `current`, keeping what clients cannot change.
-fn store_update<K: Kind>(k: &mut Kube<'_>, current: K, mut new: K, subresource: Option<&str>) -> Result<K, ApiError> {
+fn store_update<K: Kind>(
+    k: &mut Kube<'_>,
+    current: K,
+    mut new: K,
+    subresource: Option<&str>,
+) -> Result<K, ApiError> {
     let old_meta = current.metadata().clone();
     if subresource == Some("status") {
         let mut status_only = to_value(&current);
         status_only["status"] = to_value(&new).get("status").cloned().unwrap_or(Value::Null);
-        new = serde_json::from_value(status_only).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        new = serde_json::from_value(status_only)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
     } else if K::STATUS_SUBRESOURCE {
         let mut with_old_status = to_value(&new);
-        with_old_status["status"] = to_value(&current).get("status").cloned().unwrap_or(Value::Null);
-        new = serde_json::from_value(with_old_status).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        with_old_status["status"] = to_value(&current)
+            .get("status")
+            .cloned()
+            .unwrap_or(Value::Null);
+        new = serde_json::from_value(with_old_status)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
     }
     {
         let meta = new.metadata_mut();
@@ -359,7 +411,10 @@ fn store_update<K: Kind>(k: &mut Kube<'_>, current: K, mut new: K, subresource: 
         new.metadata_mut().generation = Some(old_meta.generation.unwrap_or(1) + 1);
     }
     k.c.put(new);
-    Ok(k.c.get::<K>(old_meta.namespace.as_deref(), name_of(&old_meta)).cloned().unwrap_or(current))
+    Ok(k.c
+        .get::<K>(old_meta.namespace.as_deref(), name_of(&old_meta))
+        .cloned()
+        .unwrap_or(current))
 }
 
 /// Patches an object (or its status).
@@ -389,7 +444,11 @@ pub fn patch<K: Kind>(
     let new: K = decode(value)?;
     if let Some(rv) = new.metadata().resource_version.as_deref() {
         if Some(rv) != current.metadata().resource_version.as_deref() {
-            return Err(ApiError::conflict(info_group::<K>(), K::info().plural, name));
+            return Err(ApiError::conflict(
+                info_group::<K>(),
+                K::info().plural,
+                name,
+            ));
         }
     }
     store_update(k, current, new, subresource).map(|o| (o, false))
@@ -399,7 +458,12 @@ pub fn patch<K: Kind>(
 ///
 /// # Errors
 /// 404 when it does not exist.
-pub fn delete<K: Kind>(k: &mut Kube<'_>, namespace: Option<&str>, name: &str, options: &Value) -> Result<Value, ApiError> {
+pub fn delete<K: Kind>(
+    k: &mut Kube<'_>,
+    namespace: Option<&str>,
+    name: &str,
+    options: &Value,
+) -> Result<Value, ApiError> {
     let current: K = get(k, namespace, name)?;
     let grace = options.get("gracePeriodSeconds").and_then(Value::as_i64);
     let orphan = options.get("propagationPolicy").and_then(Value::as_str) == Some("Orphan")
@@ -417,7 +481,10 @@ pub fn delete<K: Kind>(k: &mut Kube<'_>, namespace: Option<&str>, name: &str, op
             ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
             k.c.put(ns);
         }
-        return Ok(k.c.get::<Namespace>(None, name).map_or(Value::Null, to_value));
+        return Ok(k
+            .c
+            .get::<Namespace>(None, name)
+            .map_or(Value::Null, to_value));
     }
     if orphan {
         let uid = store::uid_of(current.metadata()).to_owned();
@@ -429,12 +496,11 @@ pub fn delete<K: Kind>(k: &mut Kube<'_>, namespace: Option<&str>, name: &str, op
 }
 
 fn orphan_dependents<K: Kind>(k: &mut Kube<'_>, owner_uid: &str) {
-    let dependents: Vec<K> = k
-        .c
-        .all::<K>()
-        .filter(|o| controller_of(o.metadata()).is_some_and(|r| r.uid == owner_uid))
-        .cloned()
-        .collect();
+    let dependents: Vec<K> =
+        k.c.all::<K>()
+            .filter(|o| controller_of(o.metadata()).is_some_and(|r| r.uid == owner_uid))
+            .cloned()
+            .collect();
     for mut dependent in dependents {
         if let Some(refs) = dependent.metadata_mut().owner_references.as_mut() {
             refs.retain(|r| r.uid != owner_uid);
@@ -469,14 +535,24 @@ pub fn scale_of<K: Kind>(obj: &K) -> Value {
 ///
 /// # Errors
 /// 404/409/422.
-pub fn set_scale<K: Kind>(k: &mut Kube<'_>, namespace: Option<&str>, name: &str, scale: &Value) -> Result<Value, ApiError> {
+pub fn set_scale<K: Kind>(
+    k: &mut Kube<'_>,
+    namespace: Option<&str>,
+    name: &str,
+    scale: &Value,
+) -> Result<Value, ApiError> {
     let current: K = get(k, namespace, name)?;
     let replicas = scale
         .pointer("/spec/replicas")
         .and_then(Value::as_i64)
         .ok_or_else(|| invalid::<K>(name, "spec.replicas: Required value"))?;
     if replicas < 0 {
-        return Err(invalid::<K>(name, &format!("spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0")));
+        return Err(invalid::<K>(
+            name,
+            &format!(
+                "spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0"
+            ),
+        ));
     }
     let mut value = to_value(&current);
     value["spec"]["replicas"] = json!(replicas);
@@ -489,9 +565,19 @@ pub fn set_scale<K: Kind>(k: &mut Kube<'_>, namespace: Option<&str>, name: &str,
 ///
 /// # Errors
 /// 404 for a missing pod; 400 while its container is not running.
-pub fn pod_log(k: &Kube<'_>, namespace: &str, name: &str, container: Option<&str>) -> Result<String, ApiError> {
+pub fn pod_log(
+    k: &Kube<'_>,
+    namespace: &str,
+    name: &str,
+    container: Option<&str>,
+) -> Result<String, ApiError> {
     let pod: Pod = get(k, Some(namespace), name)?;
-    let containers: Vec<String> = pod.spec.iter().flat_map(|s| &s.containers).map(|c| c.name.clone()).collect();
+    let containers: Vec<String> = pod
+        .spec
+        .iter()
+        .flat_map(|s| &s.containers)
+        .map(|c| c.name.clone())
+        .collect();
     let container = match container {
         Some(c) => c.to_owned(),
         None if containers.len() == 1 => containers[0].clone(),
@@ -503,7 +589,9 @@ pub fn pod_log(k: &Kube<'_>, namespace: &str, name: &str, container: Option<&str
         }
     };
     if !containers.contains(&container) {
-        return Err(ApiError::bad_request(format!("container {container} is not valid for pod {name}")));
+        return Err(ApiError::bad_request(format!(
+            "container {container} is not valid for pod {name}"
+        )));
     }
     let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
     if !running {

@@ -98,9 +98,11 @@ pub fn parse(header: Option<&str>) -> Result<PresignedToken, TokenError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(malformed("token is too large"));
     }
-    let encoded = token
-        .strip_prefix(TOKEN_PREFIX)
-        .ok_or_else(|| malformed(format!("token is missing expected \"{TOKEN_PREFIX}\" prefix")))?;
+    let encoded = token.strip_prefix(TOKEN_PREFIX).ok_or_else(|| {
+        malformed(format!(
+            "token is missing expected \"{TOKEN_PREFIX}\" prefix"
+        ))
+    })?;
     let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(encoded.trim_end_matches('='))
         .map_err(|e| malformed(format!("base64 decode: {e}")))?;
@@ -123,10 +125,14 @@ pub fn parse(header: Option<&str>) -> Result<PresignedToken, TokenError> {
     for (key, _) in &params {
         let lower = key.to_ascii_lowercase();
         if !ALLOWED_PARAMS.contains(&lower.as_str()) {
-            return Err(malformed(format!("non-whitelisted query parameter {key:?}")));
+            return Err(malformed(format!(
+                "non-whitelisted query parameter {key:?}"
+            )));
         }
         if seen.contains(&lower) {
-            return Err(malformed(format!("query parameter {key:?} appears more than once")));
+            return Err(malformed(format!(
+                "query parameter {key:?} appears more than once"
+            )));
         }
         seen.push(lower);
     }
@@ -166,7 +172,11 @@ pub fn parse(header: Option<&str>) -> Result<PresignedToken, TokenError> {
         .to_owned();
     Ok(PresignedToken {
         host: authority.to_owned(),
-        path: if path.is_empty() { "/".into() } else { path.to_owned() },
+        path: if path.is_empty() {
+            "/".into()
+        } else {
+            path.to_owned()
+        },
         params,
         scope,
         amz_date,
@@ -268,8 +278,7 @@ pub fn verify(
     secret_for: impl Fn(&str) -> Option<String>,
 ) -> Result<Caller, TokenError> {
     let token = parse(header)?;
-    let signed_at =
-        parse_amz_date(&token.amz_date).ok_or_else(|| malformed("bad X-Amz-Date"))?;
+    let signed_at = parse_amz_date(&token.amz_date).ok_or_else(|| malformed("bad X-Amz-Date"))?;
     let expires = Timestamp(signed_at.0 + TOKEN_LIFETIME_MS);
     if wall_now > expires {
         return Err(TokenError::Expired {
@@ -319,10 +328,8 @@ pub fn make_token(
         "Bearer {TOKEN_PREFIX}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&unsigned)
     );
-    let signature = parse(Some(&header)).map_or_else(
-        |_| String::new(),
-        |t| t.expected_signature(cluster, secret),
-    );
+    let signature = parse(Some(&header))
+        .map_or_else(|_| String::new(), |t| t.expected_signature(cluster, secret));
     let url = format!("{base}/?{query}&X-Amz-Signature={signature}");
     format!(
         "{TOKEN_PREFIX}{}",
@@ -380,16 +387,34 @@ mod tests {
     fn a_token_expires_fifteen_minutes_after_its_date() {
         let header = bearer(CLI_TOKEN_URL);
         let t = signed_at();
-        assert!(verify(Some(&header), "demo", Timestamp(t.0 + TOKEN_LIFETIME_MS), known).is_ok());
+        assert!(verify(
+            Some(&header),
+            "demo",
+            Timestamp(t.0 + TOKEN_LIFETIME_MS),
+            known
+        )
+        .is_ok());
         assert!(matches!(
-            verify(Some(&header), "demo", Timestamp(t.0 + TOKEN_LIFETIME_MS + 1000), known),
+            verify(
+                Some(&header),
+                "demo",
+                Timestamp(t.0 + TOKEN_LIFETIME_MS + 1000),
+                known
+            ),
             Err(TokenError::Expired { .. })
         ));
     }
 
     #[test]
     fn make_token_signs_as_the_cli_does() {
-        let token = make_token("http://127.0.0.1:4566", "us-east-1", "demo", "AKIDTEST", "secret", signed_at());
+        let token = make_token(
+            "http://127.0.0.1:4566",
+            "us-east-1",
+            "demo",
+            "AKIDTEST",
+            "secret",
+            signed_at(),
+        );
         let header = format!("Bearer {token}");
         let parsed = parse(Some(&header)).unwrap();
         assert_eq!(
@@ -406,11 +431,15 @@ mod tests {
             (Some("Bearer abc".to_owned()), "no prefix"),
             (Some(format!("Bearer {TOKEN_PREFIX}!!!")), "not base64"),
             (
-                Some(bearer(&CLI_TOKEN_URL.replace("GetCallerIdentity", "AssumeRole"))),
+                Some(bearer(
+                    &CLI_TOKEN_URL.replace("GetCallerIdentity", "AssumeRole"),
+                )),
                 "another action",
             ),
             (
-                Some(bearer(&CLI_TOKEN_URL.replace("host%3Bx-k8s-aws-id", "host"))),
+                Some(bearer(
+                    &CLI_TOKEN_URL.replace("host%3Bx-k8s-aws-id", "host"),
+                )),
                 "cluster header not signed",
             ),
             (

@@ -21,20 +21,29 @@ use crate::ids::IdGen;
 const ECR_ACCOUNT: &str = "602401143452";
 
 fn image(facts: &ClusterFacts, repository: &str, tag: &str) -> String {
-    format!("{ECR_ACCOUNT}.dkr.ecr.{}.amazonaws.com/{repository}:{tag}", facts.region)
+    format!(
+        "{ECR_ACCOUNT}.dkr.ecr.{}.amazonaws.com/{repository}:{tag}",
+        facts.region
+    )
 }
 
 /// Node affinity of EKS's own DaemonSets: Linux, amd64/arm64, and not Fargate, hybrid or auto nodes.
 fn ec2_only_affinity() -> Value {
     json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
-        "matchExpressions": [
-            {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
-            {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"]},
-            {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate", "hybrid", "auto"]},
-        ]}]}}})
+    "matchExpressions": [
+        {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
+        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"]},
+        {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate", "hybrid", "auto"]},
+    ]}]}}})
 }
 
-fn create<K: Kind>(c: &mut KubeCluster, value: Value, at: Timestamp, ids: &mut IdGen, default: impl FnOnce(&mut K)) {
+fn create<K: Kind>(
+    c: &mut KubeCluster,
+    value: Value,
+    at: Timestamp,
+    ids: &mut IdGen,
+    default: impl FnOnce(&mut K),
+) {
     let mut obj: K = from_json(value);
     default(&mut obj);
     c.create(obj, at, ids);
@@ -45,11 +54,19 @@ fn create<K: Kind>(c: &mut KubeCluster, value: Value, at: Timestamp, ids: &mut I
 pub fn new_cluster(facts: &ClusterFacts, at: Timestamp, ids: &mut IdGen) -> KubeCluster {
     let mut c = KubeCluster::new(&facts.name, at);
     for name in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-        create::<Namespace>(&mut c, json!({"metadata": {"name": name}}), at, ids, admission::namespace_defaults);
+        create::<Namespace>(
+            &mut c,
+            json!({"metadata": {"name": name}}),
+            at,
+            ids,
+            admission::namespace_defaults,
+        );
     }
     let service_ip = |last: u32| {
-        super::nodes::parse_cidr(&facts.service_cidr)
-            .map_or_else(|| "10.100.0.1".to_owned(), |(net, _)| std::net::Ipv4Addr::from(net + last).to_string())
+        super::nodes::parse_cidr(&facts.service_cidr).map_or_else(
+            || "10.100.0.1".to_owned(),
+            |(net, _)| std::net::Ipv4Addr::from(net + last).to_string(),
+        )
     };
     create::<Service>(
         &mut c,
@@ -75,7 +92,13 @@ pub fn new_cluster(facts: &ClusterFacts, at: Timestamp, ids: &mut IdGen) -> Kube
         |s| admission::service_defaults(s, Some(service_ip(10))),
     );
     for sa in ["aws-node", "coredns", "kube-proxy"] {
-        create::<ServiceAccount>(&mut c, json!({"metadata": {"name": sa, "namespace": "kube-system"}}), at, ids, |_| {});
+        create::<ServiceAccount>(
+            &mut c,
+            json!({"metadata": {"name": sa, "namespace": "kube-system"}}),
+            at,
+            ids,
+            |_| {},
+        );
     }
     create::<ConfigMap>(
         &mut c,
@@ -93,9 +116,27 @@ pub fn new_cluster(facts: &ClusterFacts, at: Timestamp, ids: &mut IdGen) -> Kube
         ids,
         |_| {},
     );
-    create::<Deployment>(&mut c, coredns(facts), at, ids, admission::deployment_defaults);
-    create::<DaemonSet>(&mut c, aws_node(facts), at, ids, admission::daemonset_defaults);
-    create::<DaemonSet>(&mut c, kube_proxy(facts), at, ids, admission::daemonset_defaults);
+    create::<Deployment>(
+        &mut c,
+        coredns(facts),
+        at,
+        ids,
+        admission::deployment_defaults,
+    );
+    create::<DaemonSet>(
+        &mut c,
+        aws_node(facts),
+        at,
+        ids,
+        admission::daemonset_defaults,
+    );
+    create::<DaemonSet>(
+        &mut c,
+        kube_proxy(facts),
+        at,
+        ids,
+        admission::daemonset_defaults,
+    );
     c
 }
 
@@ -206,14 +247,25 @@ fn kube_proxy(facts: &ClusterFacts) -> Value {
 /// Keeps `aws-auth` listing the nodegroups' node roles and the profiles' pod execution roles (added
 /// when missing; entries written by hand are kept).
 pub fn sync_aws_auth(k: &mut Kube<'_>) {
-    let Some(mut cm) = k.c.get::<ConfigMap>(Some("kube-system"), "aws-auth").cloned() else {
+    let Some(mut cm) =
+        k.c.get::<ConfigMap>(Some("kube-system"), "aws-auth")
+            .cloned()
+    else {
         return;
     };
     let data = cm.data.get_or_insert_with(Default::default);
     let map_roles = data.entry("mapRoles".to_owned()).or_default();
     let mut changed = false;
-    let node_roles = k.facts.nodegroups.iter().map(|ng| (&ng.node_role_arn, false));
-    let pod_roles = k.facts.profiles.iter().map(|p| (&p.pod_execution_role_arn, true));
+    let node_roles = k
+        .facts
+        .nodegroups
+        .iter()
+        .map(|ng| (&ng.node_role_arn, false));
+    let pod_roles = k
+        .facts
+        .profiles
+        .iter()
+        .map(|p| (&p.pod_execution_role_arn, true));
     for (arn, fargate) in node_roles.chain(pod_roles) {
         if arn.is_empty() || map_roles.contains(arn.as_str()) {
             continue;

@@ -54,15 +54,12 @@ fn group(name: &str, version: &str) -> Value {
 /// `/apis/<group>`.
 #[must_use]
 pub fn api_group(name: &str) -> Option<Value> {
-    GROUPS
-        .iter()
-        .find(|(g, _)| *g == name)
-        .map(|(g, v)| {
-            let mut doc = group(g, v);
-            doc["kind"] = json!("APIGroup");
-            doc["apiVersion"] = json!("v1");
-            doc
-        })
+    GROUPS.iter().find(|(g, _)| *g == name).map(|(g, v)| {
+        let mut doc = group(g, v);
+        doc["kind"] = json!("APIGroup");
+        doc["apiVersion"] = json!("v1");
+        doc
+    })
 }
 
 /// `/api/v1` or `/apis/<group>/<version>`.
@@ -74,11 +71,16 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         format!("{group}/{version}")
     };
     if group == "autoscaling" && version == "v1" {
-        return Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": []}));
+        return Some(
+            json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": []}),
+        );
     }
     let mut resources = Vec::new();
     let mut any = false;
-    for r in RESOURCES.iter().filter(|r| r.group == group && r.version == version) {
+    for r in RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+    {
         any = true;
         let mut entry = json!({
             "name": r.plural,
@@ -127,8 +129,14 @@ fn openapi_paths() -> Vec<(String, &'static str, &'static str)> {
 pub fn openapi_root() -> Value {
     let mut paths = serde_json::Map::new();
     for (path, group, version) in openapi_paths() {
-        let hash = format!("{:016X}", fnv1a64(openapi_group_version(group, version).to_string().as_bytes()));
-        paths.insert(path.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{path}?hash={hash}")}));
+        let hash = format!(
+            "{:016X}",
+            fnv1a64(openapi_group_version(group, version).to_string().as_bytes())
+        );
+        paths.insert(
+            path.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{path}?hash={hash}")}),
+        );
     }
     json!({"paths": paths})
 }
@@ -149,7 +157,10 @@ fn openapi_group_version(group: &str, version: &str) -> Value {
     } else {
         format!("/apis/{group}/{version}")
     };
-    for r in RESOURCES.iter().filter(|r| r.group == group && r.version == version) {
+    for r in RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+    {
         let path = if r.namespaced {
             format!("{prefix}/namespaces/{{namespace}}/{}/{{name}}", r.plural)
         } else {
@@ -187,7 +198,10 @@ mod tests {
     fn every_served_group_version_has_an_openapi_document() {
         let root = openapi_root();
         for path in ["api/v1", "apis/apps/v1", "apis/autoscaling/v1"] {
-            assert!(root["paths"][path]["serverRelativeURL"].is_string(), "{path}");
+            assert!(
+                root["paths"][path]["serverRelativeURL"].is_string(),
+                "{path}"
+            );
             assert!(openapi_document(path).is_some(), "{path}");
         }
     }

@@ -47,16 +47,15 @@ pub fn record(
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_owned());
-    let existing = k
-        .c
-        .in_namespace::<Event>(&namespace)
-        .find(|e| {
-            e.involved_object.uid == involved.uid
-                && e.involved_object.field_path == involved.field_path
-                && e.reason.as_deref() == Some(reason)
-                && e.message.as_deref() == Some(message)
-        })
-        .cloned();
+    let existing =
+        k.c.in_namespace::<Event>(&namespace)
+            .find(|e| {
+                e.involved_object.uid == involved.uid
+                    && e.involved_object.field_path == involved.field_path
+                    && e.reason.as_deref() == Some(reason)
+                    && e.message.as_deref() == Some(message)
+            })
+            .cloned();
     if let Some(mut event) = existing {
         event.count = Some(event.count.unwrap_or(1) + 1);
         event.last_timestamp = Some(time(k.now));

@@ -125,10 +125,8 @@ pub struct NodegroupFacts {
 #[must_use]
 pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<ClusterFacts> {
     let cluster = region.eks.clusters.get(name)?;
-    let patch = versions::find(&cluster.version).map_or_else(
-        || format!("{}.0", cluster.version),
-        |v| v.patch.to_owned(),
-    );
+    let patch = versions::find(&cluster.version)
+        .map_or_else(|| format!("{}.0", cluster.version), |v| v.patch.to_owned());
     Some(ClusterFacts {
         name: cluster.name.clone(),
         region: region_name.to_owned(),

@@ -15,7 +15,8 @@ pub const LOGGING_ANNOTATION: &str = "Logging";
 /// The condition reason of a pod too large for Fargate.
 pub const TOO_LARGE_REASON: &str = "POD_CPU_MEM_EXCEEDS_MAX_FARGATE_SIZE";
 /// The message of a pod too large for Fargate.
-pub const TOO_LARGE_MESSAGE: &str = "Your pod's cpu/memory requirements exceed the max Fargate configuration";
+pub const TOO_LARGE_MESSAGE: &str =
+    "Your pod's cpu/memory requirements exceed the max Fargate configuration";
 /// The condition reason of a pod Fargate does not support.
 pub const UNSUPPORTED_REASON: &str = "POD_UNSUPPORTED_ON_FARGATE";
 
@@ -84,9 +85,18 @@ fn decimal(n: u64, unit: u64) -> String {
 fn configurations() -> Vec<Size> {
     let gib = |g: u64| g * 1024;
     let mut sizes = vec![
-        Size { millicpu: 250, memory_mib: 512 },
-        Size { millicpu: 250, memory_mib: gib(1) },
-        Size { millicpu: 250, memory_mib: gib(2) },
+        Size {
+            millicpu: 250,
+            memory_mib: 512,
+        },
+        Size {
+            millicpu: 250,
+            memory_mib: gib(1),
+        },
+        Size {
+            millicpu: 250,
+            memory_mib: gib(2),
+        },
     ];
     let rows: [(u64, u64, u64, u64); 6] = [
         (500, 1, 4, 1),
@@ -99,7 +109,10 @@ fn configurations() -> Vec<Size> {
     for (millicpu, from, to, step) in rows {
         let mut g = from;
         while g <= to {
-            sizes.push(Size { millicpu, memory_mib: gib(g) });
+            sizes.push(Size {
+                millicpu,
+                memory_mib: gib(g),
+            });
             g += step;
         }
     }
@@ -176,7 +189,11 @@ pub fn size(spec: &PodSpec) -> Result<Size, Refusal> {
 /// # Errors
 /// The first refusal that applies.
 pub fn check_supported(spec: &PodSpec) -> Result<(), Refusal> {
-    let containers = || spec.containers.iter().chain(spec.init_containers.iter().flatten());
+    let containers = || {
+        spec.containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+    };
     let privileged = containers()
         .filter(|c| {
             c.security_context
@@ -201,9 +218,11 @@ pub fn check_supported(spec: &PodSpec) -> Result<(), Refusal> {
     if spec.host_ipc.unwrap_or(false) {
         fields.push("HostIPC");
     }
-    let host_port = containers().flat_map(|c| c.ports.iter().flatten()).any(|p| {
-        p.host_port.unwrap_or(0) != 0 || p.host_ip.as_deref().is_some_and(|ip| !ip.is_empty())
-    });
+    let host_port = containers()
+        .flat_map(|c| c.ports.iter().flatten())
+        .any(|p| {
+            p.host_port.unwrap_or(0) != 0 || p.host_ip.as_deref().is_some_and(|ip| !ip.is_empty())
+        });
     if host_port {
         fields.push("port contains HostIP or HostPort");
     }
@@ -237,18 +256,40 @@ mod tests {
     }
 
     fn requests(cpu: &str, memory: &str) -> PodSpec {
-        spec(json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": cpu, "memory": memory}}}]}))
+        spec(
+            json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": cpu, "memory": memory}}}]}),
+        )
     }
 
     #[test]
     fn sizes_follow_the_fargate_table() {
         let table = [
-            (spec(json!({"containers": [{"name": "c"}]})), "0.25vCPU 0.5GB", "no requests"),
+            (
+                spec(json!({"containers": [{"name": "c"}]})),
+                "0.25vCPU 0.5GB",
+                "no requests",
+            ),
             (requests("100m", "70Mi"), "0.25vCPU 0.5GB", "coredns"),
-            (requests("250m", "512Mi"), "0.25vCPU 1GB", "+256 MB pushes past 0.5 GB"),
-            (requests("1", "8Gi"), "2vCPU 9GB", "the user guide's example"),
-            (requests("250m", "3Gi"), "0.5vCPU 4GB", "memory beyond the 0.25 row"),
-            (requests("4", "30Gi"), "8vCPU 32GB", "30 GB + 256 MB needs the 8 vCPU row"),
+            (
+                requests("250m", "512Mi"),
+                "0.25vCPU 1GB",
+                "+256 MB pushes past 0.5 GB",
+            ),
+            (
+                requests("1", "8Gi"),
+                "2vCPU 9GB",
+                "the user guide's example",
+            ),
+            (
+                requests("250m", "3Gi"),
+                "0.5vCPU 4GB",
+                "memory beyond the 0.25 row",
+            ),
+            (
+                requests("4", "30Gi"),
+                "8vCPU 32GB",
+                "30 GB + 256 MB needs the 8 vCPU row",
+            ),
             (requests("16", "119Gi"), "16vCPU 120GB", "largest"),
         ];
         for (pod, want, why) in table {
@@ -288,7 +329,9 @@ mod tests {
             assert_eq!(check_supported(&spec(pod)).unwrap_err().message(), want);
         }
         assert_eq!(
-            check_supported(&requests("32", "1Gi")).unwrap_err().message(),
+            check_supported(&requests("32", "1Gi"))
+                .unwrap_err()
+                .message(),
             TOO_LARGE_MESSAGE
         );
         assert!(check_supported(&requests("1", "2Gi")).is_ok());

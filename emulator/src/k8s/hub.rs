@@ -43,8 +43,7 @@ impl Hub {
     /// Makes the emulator know the secret of `access_key`: bearer tokens signed with that key are
     /// then checked in full (signature, and so the cluster they were made for).
     pub fn trust_credentials(&self, access_key: &str, secret: &str) {
-        self.lock()
-            .insert(access_key.to_owned(), secret.to_owned());
+        self.lock().insert(access_key.to_owned(), secret.to_owned());
     }
 
     /// The secret of `access_key`, if known.

@@ -48,7 +48,15 @@ const VERBS: &[&str] = &[
 
 /// Every resource served, in discovery order.
 pub const RESOURCES: &[ResourceInfo] = &[
-    core("configmaps", "configmap", "ConfigMap", true, &["cm"], &[], &[]),
+    core(
+        "configmaps",
+        "configmap",
+        "ConfigMap",
+        true,
+        &["cm"],
+        &[],
+        &[],
+    ),
     core("events", "event", "Event", true, &["ev"], &[], &[]),
     core(
         "namespaces",
@@ -88,13 +96,7 @@ pub const RESOURCES: &[ResourceInfo] = &[
         &["all"],
         &["status"],
     ),
-    apps(
-        "daemonsets",
-        "daemonset",
-        "DaemonSet",
-        &["ds"],
-        &["status"],
-    ),
+    apps("daemonsets", "daemonset", "DaemonSet", &["ds"], &["status"]),
     apps(
         "deployments",
         "deployment",
@@ -217,7 +219,13 @@ kind!(Node, nodes, "nodes", true, false);
 kind!(Pod, pods, "pods", true, false);
 kind!(ConfigMap, configmaps, "configmaps", false, false);
 kind!(Secret, secrets, "secrets", false, false);
-kind!(ServiceAccount, serviceaccounts, "serviceaccounts", false, false);
+kind!(
+    ServiceAccount,
+    serviceaccounts,
+    "serviceaccounts",
+    false,
+    false
+);
 kind!(Service, services, "services", true, false);
 kind!(Event, events, "events", false, false);
 kind!(Deployment, deployments, "deployments", true, true);

@@ -19,16 +19,19 @@ use crate::clock::Timestamp;
 
 /// Applies a due step.
 pub fn apply(k: &mut Kube<'_>, due: &Due) {
-    let Some(pod) = k
-        .c
-        .get::<Pod>(Some(&due.namespace), &due.name)
-        .filter(|p| uid_of(&p.metadata) == due.uid)
-        .cloned()
+    let Some(pod) =
+        k.c.get::<Pod>(Some(&due.namespace), &due.name)
+            .filter(|p| uid_of(&p.metadata) == due.uid)
+            .cloned()
     else {
         return;
     };
     match &due.step {
-        Step::FargateBind { profile, subnet, ip } => fargate_bind(k, pod, profile, subnet, ip),
+        Step::FargateBind {
+            profile,
+            subnet,
+            ip,
+        } => fargate_bind(k, pod, profile, subnet, ip),
         Step::Start => start(k, pod),
         Step::Stop => {
             k.c.remove::<Pod>(Some(&due.namespace), &due.name);
@@ -37,7 +40,14 @@ pub fn apply(k: &mut Kube<'_>, due: &Due) {
 }
 
 /// Sets (or replaces) a pod condition, keeping its transition time when the status is unchanged.
-pub fn set_condition(pod: &mut Pod, now: Timestamp, ty: &str, status: &str, reason: Option<&str>, message: Option<&str>) {
+pub fn set_condition(
+    pod: &mut Pod,
+    now: Timestamp,
+    ty: &str,
+    status: &str,
+    reason: Option<&str>,
+    message: Option<&str>,
+) {
     let st = pod.status.get_or_insert_with(Default::default);
     let conditions = st.conditions.get_or_insert_with(Vec::new);
     let transition = conditions
@@ -68,11 +78,10 @@ pub fn bind(k: &mut Kube<'_>, mut pod: Pod, node: &str, scheduler: Option<&str>)
         spec.node_name = Some(node.to_owned());
     }
     set_condition(&mut pod, now, "PodScheduled", "True", None, None);
-    let host_ip = k
-        .c
-        .get::<Node>(None, node)
-        .and_then(internal_ip)
-        .map(str::to_owned);
+    let host_ip =
+        k.c.get::<Node>(None, node)
+            .and_then(internal_ip)
+            .map(str::to_owned);
     if let Some(status) = pod.status.as_mut() {
         status.host_ip.clone_from(&host_ip);
         status.host_ips = host_ip.map(|ip| vec![from_json(json!({ "ip": ip }))]);
@@ -134,9 +143,14 @@ pub fn full_image(image: &str) -> String {
         Some((n, t)) if !t.contains('/') => (n.to_owned(), format!(":{t}")),
         _ => (image.to_owned(), ":latest".to_owned()),
     };
-    let tag = if image.contains('@') { String::new() } else { tag };
+    let tag = if image.contains('@') {
+        String::new()
+    } else {
+        tag
+    };
     let first = name.split('/').next().unwrap_or_default();
-    let has_registry = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_registry =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let name = if has_registry {
         name
     } else if name.contains('/') {
@@ -155,11 +169,19 @@ fn digest(text: &str) -> String {
 /// subnet.
 fn pod_ip(k: &mut Kube<'_>, pod: &Pod, node: &Node) -> Option<String> {
     let node_ip = internal_ip(node)?.to_owned();
-    let host_network = pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false);
+    let host_network = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.host_network)
+        .unwrap_or(false);
     if host_network || nodes::is_fargate(node) {
         return Some(node_ip);
     }
-    let group = node.metadata.labels.as_ref().and_then(|l| l.get(NODEGROUP_LABEL));
+    let group = node
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(NODEGROUP_LABEL));
     let cidr = k
         .facts
         .nodegroups
@@ -190,13 +212,20 @@ fn start(k: &mut Kube<'_>, mut pod: Pod) {
     };
     let now = k.now;
     let ip = pod_ip(k, &pod, &node);
-    let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
+    let containers = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.clone())
+        .unwrap_or_default();
     let statuses: Vec<serde_json::Value> = containers
         .iter()
         .map(|c| {
             let image = c.image.clone().unwrap_or_default();
             let full = full_image(&image);
-            let repo = full.rsplit_once(':').map_or(full.as_str(), |(r, _)| r).to_owned();
+            let repo = full
+                .rsplit_once(':')
+                .map_or(full.as_str(), |(r, _)| r)
+                .to_owned();
             json!({
                 "name": c.name,
                 "image": full,
@@ -207,7 +236,12 @@ fn start(k: &mut Kube<'_>, mut pod: Pod) {
             })
         })
         .collect();
-    for ty in ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"] {
+    for ty in [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+    ] {
         set_condition(&mut pod, now, ty, "True", None, None);
     }
     if let Some(status) = pod.status.as_mut() {
@@ -218,8 +252,19 @@ fn start(k: &mut Kube<'_>, mut pod: Pod) {
     }
     // The kubelet orders conditions this way.
     if let Some(conditions) = pod.status.as_mut().and_then(|s| s.conditions.as_mut()) {
-        let order = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
-        conditions.sort_by_key(|c| order.iter().position(|o| *o == c.type_).unwrap_or(order.len()));
+        let order = [
+            "PodReadyToStartContainers",
+            "Initialized",
+            "Ready",
+            "ContainersReady",
+            "PodScheduled",
+        ];
+        conditions.sort_by_key(|c| {
+            order
+                .iter()
+                .position(|o| *o == c.type_)
+                .unwrap_or(order.len())
+        });
     }
     let reference = events::reference(&pod);
     k.c.put(pod);
@@ -229,7 +274,15 @@ fn start(k: &mut Kube<'_>, mut pod: Pod) {
         r.field_path = Some(format!("spec.containers{{{}}}", c.name));
         let size = 30_000_000 + u64::from_str_radix(&digest(&image)[..6], 16).unwrap_or(0) * 3;
         let host = Some(node_name.as_str());
-        events::record(k, r.clone(), Type::Normal, "Pulling", &format!("Pulling image \"{image}\""), "kubelet", host);
+        events::record(
+            k,
+            r.clone(),
+            Type::Normal,
+            "Pulling",
+            &format!("Pulling image \"{image}\""),
+            "kubelet",
+            host,
+        );
         events::record(
             k,
             r.clone(),
@@ -239,20 +292,49 @@ fn start(k: &mut Kube<'_>, mut pod: Pod) {
             "kubelet",
             host,
         );
-        events::record(k, r.clone(), Type::Normal, "Created", &format!("Created container: {}", c.name), "kubelet", host);
-        events::record(k, r, Type::Normal, "Started", &format!("Started container {}", c.name), "kubelet", host);
+        events::record(
+            k,
+            r.clone(),
+            Type::Normal,
+            "Created",
+            &format!("Created container: {}", c.name),
+            "kubelet",
+            host,
+        );
+        events::record(
+            k,
+            r,
+            Type::Normal,
+            "Started",
+            &format!("Started container {}", c.name),
+            "kubelet",
+            host,
+        );
     }
 }
 
 /// Deletes a pod as the apiserver does: at once when it is not on a node (or the grace period is 0),
 /// else marks it Terminating and lets it vanish after its containers stop. Returns the pod as the
 /// DELETE answers it.
-pub fn delete_pod(k: &mut Kube<'_>, namespace: &str, name: &str, grace_seconds: Option<i64>) -> Option<Pod> {
+pub fn delete_pod(
+    k: &mut Kube<'_>,
+    namespace: &str,
+    name: &str,
+    grace_seconds: Option<i64>,
+) -> Option<Pod> {
     let mut pod = k.c.get::<Pod>(Some(namespace), name)?.clone();
     let uid = uid_of(&pod.metadata).to_owned();
-    let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some();
+    let bound = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_name.as_ref())
+        .is_some();
     let grace = grace_seconds
-        .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+        .or_else(|| {
+            pod.spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+        })
         .unwrap_or(30);
     if !bound || grace == 0 {
         k.c.steps.cancel(&uid);
@@ -267,14 +349,23 @@ pub fn delete_pod(k: &mut Kube<'_>, namespace: &str, name: &str, grace_seconds: 
     ))));
     pod.metadata.deletion_grace_period_seconds = Some(grace);
     k.c.put(pod);
-    k.c.steps.schedule(now, k.timing, namespace, name, &uid, Step::Stop);
+    k.c.steps
+        .schedule(now, k.timing, namespace, name, &uid, Step::Stop);
     if let Some(p) = k.c.get::<Pod>(Some(namespace), name).cloned() {
         let reference = events::reference(&p);
         let host = p.spec.as_ref().and_then(|s| s.node_name.clone());
         for c in p.spec.iter().flat_map(|s| &s.containers) {
             let mut r = reference.clone();
             r.field_path = Some(format!("spec.containers{{{}}}", c.name));
-            events::record(k, r, Type::Normal, "Killing", &format!("Stopping container {}", c.name), "kubelet", host.as_deref());
+            events::record(
+                k,
+                r,
+                Type::Normal,
+                "Killing",
+                &format!("Stopping container {}", c.name),
+                "kubelet",
+                host.as_deref(),
+            );
         }
     }
     k.c.get::<Pod>(Some(namespace), name).cloned()
@@ -315,9 +406,14 @@ mod tests {
     fn images_are_reported_fully_qualified() {
         assert_eq!(full_image("nginx"), "docker.io/library/nginx:latest");
         assert_eq!(full_image("nginx:1.27"), "docker.io/library/nginx:1.27");
-        assert_eq!(full_image("bitnami/redis"), "docker.io/bitnami/redis:latest");
         assert_eq!(
-            full_image("602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2"),
+            full_image("bitnami/redis"),
+            "docker.io/bitnami/redis:latest"
+        );
+        assert_eq!(
+            full_image(
+                "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2"
+            ),
             "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2"
         );
         assert_eq!(full_image("localhost:5000/x"), "localhost:5000/x:latest");

@@ -39,9 +39,9 @@ pub mod stages;
 pub mod status;
 pub mod store;
 pub mod table;
-mod watch;
 #[cfg(test)]
 mod tests;
+mod watch;
 pub mod workloads;
 
 use std::time::Duration;
@@ -59,7 +59,6 @@ pub use hub::Hub;
 use api::{Format, ListOptions};
 use cluster::Kube;
 use facts::cluster_facts;
-use kinds::ResourceInfo;
 use patch::PatchType;
 use status::ApiError;
 
@@ -85,7 +84,10 @@ struct Call {
 
 impl Call {
     fn param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn format(&self) -> Format {
@@ -119,7 +121,9 @@ impl Call {
         }
         serde_json::from_slice(&self.body)
             .or_else(|_| yaml_serde::from_slice(&self.body))
-            .map_err(|e| ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}")))
+            .map_err(|e| {
+                ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+            })
     }
 }
 
@@ -133,16 +137,26 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
     response
 }
 
-async fn handle(State(emu): State<Emulator>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(emu): State<Emulator>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let segments = crate::wire::rest_json::segments(uri.path());
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
     let ["k8s", region, cluster, rest @ ..] = parts.as_slice() else {
         return ApiError::no_route().into_response();
     };
     let (region, cluster) = (*region, *cluster);
-    let authorization = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let is_version = rest == ["version"];
-    let caller = auth::verify(authorization, cluster, crate::clock::wall_now(), |key| emu.kube_hub().secret_for(key));
+    let caller = auth::verify(authorization, cluster, crate::clock::wall_now(), |key| {
+        emu.kube_hub().secret_for(key)
+    });
     let access_key = match caller {
         Ok(caller) => Some(caller.access_key),
         Err(_) if is_version => None,
@@ -172,7 +186,11 @@ async fn handle(State(emu): State<Emulator>, method: Method, uri: Uri, headers: 
 }
 
 /// Runs `f` on the cluster (after bringing it up to now), then the controllers.
-fn with_cluster<R>(emu: &Emulator, call: &Call, f: impl FnOnce(&mut Kube<'_>) -> Result<R, ApiError>) -> Result<R, ApiError> {
+fn with_cluster<R>(
+    emu: &Emulator,
+    call: &Call,
+    f: impl FnOnce(&mut Kube<'_>) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
     emu.with_world(|world, now| {
         let scope = world.scope(&call.account, &call.region);
         let facts = cluster_facts(scope.region, &call.region, &call.cluster)
@@ -184,7 +202,13 @@ fn with_cluster<R>(emu: &Emulator, call: &Call, f: impl FnOnce(&mut Kube<'_>) ->
             .get_mut(&call.cluster)
             .ok_or_else(ApiError::no_route)?;
         let timing = emu.timing();
-        let mut k = Kube { c, facts: &facts, ids: scope.ids, now, timing };
+        let mut k = Kube {
+            c,
+            facts: &facts,
+            ids: scope.ids,
+            now,
+            timing,
+        };
         let result = f(&mut k);
         cluster::reconcile(k.c, &facts, k.ids, now, timing, true);
         result
@@ -201,7 +225,10 @@ fn route(emu: &Emulator, call: &Call) -> Result<Response, ApiError> {
         ["api"] => {
             with_cluster(emu, call, |_| Ok(()))?;
             let address = emu.addresses().kube.to_string();
-            Ok(json_response(StatusCode::OK, &discovery::api_versions(&address)))
+            Ok(json_response(
+                StatusCode::OK,
+                &discovery::api_versions(&address),
+            ))
         }
         ["apis"] => Ok(json_response(StatusCode::OK, &discovery::api_group_list())),
         ["apis", group] => discovery::api_group(group)
@@ -224,14 +251,25 @@ fn route(emu: &Emulator, call: &Call) -> Result<Response, ApiError> {
 }
 
 /// `[namespaces, ns, plural, name?, sub?]` or `[plural, name?, sub?]`.
-fn resource(emu: &Emulator, call: &Call, group: &str, version: &str, tail: &[&str]) -> Result<Response, ApiError> {
+fn resource(
+    emu: &Emulator,
+    call: &Call,
+    group: &str,
+    version: &str,
+    tail: &[&str],
+) -> Result<Response, ApiError> {
     let (namespace, rest) = match tail {
         ["namespaces", ns, plural, rest @ ..] => {
             let info = kinds::find(group, version, plural).ok_or_else(ApiError::no_route)?;
             if !info.namespaced {
                 return Err(ApiError::no_route());
             }
-            (Some((*ns).to_owned()), std::iter::once(*plural).chain(rest.iter().copied()).collect::<Vec<_>>())
+            (
+                Some((*ns).to_owned()),
+                std::iter::once(*plural)
+                    .chain(rest.iter().copied())
+                    .collect::<Vec<_>>(),
+            )
         }
         _ => (None, tail.to_vec()),
     };
@@ -249,13 +287,12 @@ fn resource(emu: &Emulator, call: &Call, group: &str, version: &str, tail: &[&st
     }
     // A cluster-scoped kind never has a namespace; a namespaced one listed without is "all".
     let namespace = if info.namespaced { namespace } else { None };
-    with_kind!(info.plural, K => verb::<K>(emu, call, info, namespace.as_deref(), name, sub), else Err(ApiError::no_route()))
+    with_kind!(info.plural, K => verb::<K>(emu, call, namespace.as_deref(), name, sub), else Err(ApiError::no_route()))
 }
 
 fn verb<K: kinds::Kind>(
     emu: &Emulator,
     call: &Call,
-    info: &ResourceInfo,
     namespace: Option<&str>,
     name: Option<&str>,
     sub: Option<&str>,
@@ -286,7 +323,9 @@ fn verb<K: kinds::Kind>(
         }
         (&Method::GET, None, None) => {
             let options = ListOptions::from_query(&call.query)?;
-            let list = with_cluster(emu, call, |k| Ok(api::list::<K>(k, namespace, &options, format)))?;
+            let list = with_cluster(emu, call, |k| {
+                Ok(api::list::<K>(k, namespace, &options, format))
+            })?;
             Ok(json_response(StatusCode::OK, &list))
         }
         (&Method::POST, None, None) => {
@@ -300,17 +339,23 @@ fn verb<K: kinds::Kind>(
         (&Method::DELETE, None, None) => {
             let options = ListOptions::from_query(&call.query)?;
             let list = with_cluster(emu, call, |k| {
-                let names: Vec<String> = k
-                    .c
-                    .all::<K>()
-                    .filter(|o| namespace.is_none_or(|ns| o.metadata().namespace.as_deref() == Some(ns)))
-                    .filter(|o| options.matches(&store::to_value(*o)))
-                    .map(|o| store::name_of(o.metadata()).to_owned())
-                    .collect();
+                let names: Vec<String> =
+                    k.c.all::<K>()
+                        .filter(|o| {
+                            namespace.is_none_or(|ns| o.metadata().namespace.as_deref() == Some(ns))
+                        })
+                        .filter(|o| options.matches(&store::to_value(*o)))
+                        .map(|o| store::name_of(o.metadata()).to_owned())
+                        .collect();
                 for n in &names {
                     api::delete::<K>(k, namespace, n, &Value::Null)?;
                 }
-                Ok(api::list::<K>(k, namespace, &ListOptions::default(), Format::Json))
+                Ok(api::list::<K>(
+                    k,
+                    namespace,
+                    &ListOptions::default(),
+                    Format::Json,
+                ))
             })?;
             Ok(json_response(StatusCode::OK, &list))
         }
@@ -318,7 +363,9 @@ fn verb<K: kinds::Kind>(
         (_, Some(name), Some("status")) => status_verb::<K>(emu, call, namespace, name),
         (&Method::GET, Some(name), Some("log")) => {
             let ns = namespace.unwrap_or("default");
-            let text = with_cluster(emu, call, |k| api::pod_log(k, ns, name, call.param("container")))?;
+            let text = with_cluster(emu, call, |k| {
+                api::pod_log(k, ns, name, call.param("container"))
+            })?;
             let mut response = (StatusCode::OK, text).into_response();
             response.headers_mut().insert(
                 http::header::CONTENT_TYPE,
@@ -327,10 +374,7 @@ fn verb<K: kinds::Kind>(
             Ok(response)
         }
         (_, Some(name), Some("scale")) => scale_verb::<K>(emu, call, namespace, name),
-        _ => Err(ApiError::method_not_allowed(call.method.as_str())).map_err(|e| {
-            let _ = info;
-            e
-        }),
+        _ => Err(ApiError::method_not_allowed(call.method.as_str())),
     }
 }
 
@@ -370,7 +414,11 @@ fn object_verb<K: kinds::Kind>(
                 let (obj, created) = api::patch::<K>(k, namespace, name, kind, &call.body, None)?;
                 Ok((api::render(k, &obj, Format::Json), created))
             })?;
-            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             Ok(json_response(status, &obj))
         }
         Method::DELETE => {
@@ -380,7 +428,10 @@ fn object_verb<K: kinds::Kind>(
                 serde_json::from_slice(&call.body).unwrap_or(Value::Null)
             };
             let mut options = options;
-            if let Some(grace) = call.param("gracePeriodSeconds").and_then(|g| g.parse::<i64>().ok()) {
+            if let Some(grace) = call
+                .param("gracePeriodSeconds")
+                .and_then(|g| g.parse::<i64>().ok())
+            {
                 options["gracePeriodSeconds"] = grace.into();
             }
             if let Some(policy) = call.param("propagationPolicy") {
@@ -388,7 +439,11 @@ fn object_verb<K: kinds::Kind>(
             }
             let answer = with_cluster(emu, call, |k| {
                 let value = api::delete::<K>(k, namespace, name, &options)?;
-                Ok(if value.is_null() { api::deleted_status::<K>(name) } else { value })
+                Ok(if value.is_null() {
+                    api::deleted_status::<K>(name)
+                } else {
+                    value
+                })
             })?;
             Ok(json_response(StatusCode::OK, &answer))
         }
@@ -396,12 +451,27 @@ fn object_verb<K: kinds::Kind>(
     }
 }
 
-fn status_verb<K: kinds::Kind>(emu: &Emulator, call: &Call, namespace: Option<&str>, name: &str) -> Result<Response, ApiError> {
+fn status_verb<K: kinds::Kind>(
+    emu: &Emulator,
+    call: &Call,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<Response, ApiError> {
     let obj = with_cluster(emu, call, |k| {
         let obj = match call.method {
             Method::GET => api::get::<K>(k, namespace, name)?,
             Method::PUT => api::update::<K>(k, namespace, name, call.body_json()?, Some("status"))?,
-            Method::PATCH => api::patch::<K>(k, namespace, name, patch_type(call)?, &call.body, Some("status"))?.0,
+            Method::PATCH => {
+                api::patch::<K>(
+                    k,
+                    namespace,
+                    name,
+                    patch_type(call)?,
+                    &call.body,
+                    Some("status"),
+                )?
+                .0
+            }
             _ => return Err(ApiError::method_not_allowed(call.method.as_str())),
         };
         Ok(api::render(k, &obj, Format::Json))
@@ -409,7 +479,12 @@ fn status_verb<K: kinds::Kind>(emu: &Emulator, call: &Call, namespace: Option<&s
     Ok(json_response(StatusCode::OK, &obj))
 }
 
-fn scale_verb<K: kinds::Kind>(emu: &Emulator, call: &Call, namespace: Option<&str>, name: &str) -> Result<Response, ApiError> {
+fn scale_verb<K: kinds::Kind>(
+    emu: &Emulator,
+    call: &Call,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<Response, ApiError> {
     let scale = with_cluster(emu, call, |k| {
         let current = api::get::<K>(k, namespace, name)?;
         let mut scale = api::scale_of(&current);

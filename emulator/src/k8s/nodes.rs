@@ -28,7 +28,11 @@ pub fn parse_cidr(cidr: &str) -> Option<(u32, u32)> {
     let (ip, prefix) = cidr.split_once('/')?;
     let ip: Ipv4Addr = ip.parse().ok()?;
     let prefix: u32 = prefix.parse().ok().filter(|p| *p <= 32)?;
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     Some((u32::from(ip) & mask, prefix))
 }
 
@@ -38,7 +42,11 @@ pub fn cidr_contains(cidr: &str, ip: &str) -> bool {
     let (Some((net, prefix)), Ok(ip)) = (parse_cidr(cidr), ip.parse::<Ipv4Addr>()) else {
         return false;
     };
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     u32::from(ip) & mask == net
 }
 
@@ -46,7 +54,9 @@ pub fn cidr_contains(cidr: &str, ip: &str) -> bool {
 pub fn pick_ip(cidr: &str, ids: &mut IdGen, used: &BTreeSet<String>) -> Option<String> {
     let (net, prefix) = parse_cidr(cidr)?;
     let size = 1u64 << (32 - prefix.min(30));
-    let usable = u32::try_from(size.saturating_sub(5)).ok().filter(|n| *n > 0)?;
+    let usable = u32::try_from(size.saturating_sub(5))
+        .ok()
+        .filter(|n| *n > 0)?;
     for _ in 0..64 {
         let ip = Ipv4Addr::from(net + 4 + ids.below(usable)).to_string();
         if !used.contains(&ip) {
@@ -59,11 +69,10 @@ pub fn pick_ip(cidr: &str, ids: &mut IdGen, used: &BTreeSet<String>) -> Option<S
 /// Every IP in use by a node or pod of the cluster.
 #[must_use]
 pub fn used_ips(k: &Kube<'_>) -> BTreeSet<String> {
-    let mut used: BTreeSet<String> = k
-        .c
-        .all::<Node>()
-        .filter_map(|n| internal_ip(n).map(str::to_owned))
-        .collect();
+    let mut used: BTreeSet<String> =
+        k.c.all::<Node>()
+            .filter_map(|n| internal_ip(n).map(str::to_owned))
+            .collect();
     used.extend(
         k.c.all::<Pod>()
             .filter_map(|p| p.status.as_ref()?.pod_ip.clone()),
@@ -205,7 +214,13 @@ pub fn ec2_node(
 
 /// The Fargate node of one pod, with the pod's ENI address `ip` in `subnet`.
 #[must_use]
-pub fn fargate_node(facts: &ClusterFacts, subnet: &Subnet, ip: &str, ids: &mut IdGen, now: Timestamp) -> Node {
+pub fn fargate_node(
+    facts: &ClusterFacts,
+    subnet: &Subnet,
+    ip: &str,
+    ids: &mut IdGen,
+    now: Timestamp,
+) -> Node {
     let dns = format!("{}.{}", host_part(ip), facts.dns_suffix());
     let name = format!("fargate-{dns}");
     from_json(json!({
@@ -268,12 +283,11 @@ pub fn is_fargate(node: &Node) -> bool {
 
 /// Removes a node and force-deletes the pods bound to it.
 pub fn remove_node(k: &mut Kube<'_>, name: &str) {
-    let bound: Vec<Pod> = k
-        .c
-        .all::<Pod>()
-        .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name))
-        .cloned()
-        .collect();
+    let bound: Vec<Pod> =
+        k.c.all::<Pod>()
+            .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name))
+            .cloned()
+            .collect();
     for pod in bound {
         if let Some(uid) = &pod.metadata.uid {
             k.c.steps.cancel(uid);
@@ -299,19 +313,23 @@ pub fn sync(k: &mut Kube<'_>) {
         }
     }
     for ng in &facts.nodegroups {
-        let mut existing: Vec<Node> = k
-            .c
-            .all::<Node>()
-            .filter(|n| {
-                n.metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(NODEGROUP_LABEL))
-                    == Some(&ng.name)
-            })
-            .cloned()
-            .collect();
-        existing.sort_by_key(|n| (n.metadata.creation_timestamp.clone(), n.metadata.name.clone()));
+        let mut existing: Vec<Node> =
+            k.c.all::<Node>()
+                .filter(|n| {
+                    n.metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get(NODEGROUP_LABEL))
+                        == Some(&ng.name)
+                })
+                .cloned()
+                .collect();
+        existing.sort_by_key(|n| {
+            (
+                n.metadata.creation_timestamp.clone(),
+                n.metadata.name.clone(),
+            )
+        });
         let want = match ng.phase {
             NodegroupPhase::Serving => ng.desired_size as usize,
             NodegroupPhase::Creating | NodegroupPhase::Gone => 0,
@@ -339,17 +357,15 @@ pub fn sync(k: &mut Kube<'_>) {
 
 /// Removes Fargate nodes whose pod is gone.
 pub fn remove_idle_fargate_nodes(k: &mut Kube<'_>) {
-    let busy: BTreeSet<String> = k
-        .c
-        .all::<Pod>()
-        .filter_map(|p| p.spec.as_ref()?.node_name.clone())
-        .collect();
-    let idle: Vec<String> = k
-        .c
-        .all::<Node>()
-        .filter(|n| is_fargate(n) && !busy.contains(name_of(&n.metadata)))
-        .map(|n| name_of(&n.metadata).to_owned())
-        .collect();
+    let busy: BTreeSet<String> =
+        k.c.all::<Pod>()
+            .filter_map(|p| p.spec.as_ref()?.node_name.clone())
+            .collect();
+    let idle: Vec<String> =
+        k.c.all::<Node>()
+            .filter(|n| is_fargate(n) && !busy.contains(name_of(&n.metadata)))
+            .map(|n| name_of(&n.metadata).to_owned())
+            .collect();
     for name in idle {
         k.c.remove::<Node>(None, &name);
     }

@@ -55,7 +55,9 @@ pub fn apply(target: &mut Value, kind: PatchType, body: &[u8]) -> Result<(), Api
             json_patch::patch(target, &ops).map_err(|e| ApiError {
                 code: 422,
                 reason: "Invalid",
-                message: format!("the server rejected our request due to an error in our request: {e}"),
+                message: format!(
+                    "the server rejected our request due to an error in our request: {e}"
+                ),
                 details: None,
             })
         }
@@ -73,7 +75,11 @@ pub fn apply(target: &mut Value, kind: PatchType, body: &[u8]) -> Result<(), Api
 /// The merge key of a list field, as the Kubernetes types declare it (`patchMergeKey`).
 fn merge_key(field: &str, item: &Value) -> Option<&'static str> {
     Some(match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
         | "imagePullSecrets" => "name",
         "volumeMounts" => "mountPath",
         "tolerations" => "key",
@@ -176,11 +182,11 @@ mod tests {
 
     fn deployment() -> Value {
         json!({"spec": {"replicas": 2, "template": {
-            "metadata": {"annotations": {"eks.amazonaws.com/compute-type": "ec2"}},
-            "spec": {"containers": [
-                {"name": "coredns", "image": "coredns:1", "env": [{"name": "A", "value": "1"}]},
-                {"name": "sidecar", "image": "s:1"}
-            ]}}}})
+        "metadata": {"annotations": {"eks.amazonaws.com/compute-type": "ec2"}},
+        "spec": {"containers": [
+            {"name": "coredns", "image": "coredns:1", "env": [{"name": "A", "value": "1"}]},
+            {"name": "sidecar", "image": "s:1"}
+        ]}}}})
     }
 
     #[test]
@@ -190,7 +196,10 @@ mod tests {
         apply(&mut d, PatchType::Json, body).unwrap();
         assert_eq!(d["spec"]["template"]["metadata"]["annotations"], json!({}));
         let failing = br#"[{"op": "remove", "path": "/spec/nope"}]"#;
-        assert_eq!(apply(&mut d, PatchType::Json, failing).unwrap_err().code, 422);
+        assert_eq!(
+            apply(&mut d, PatchType::Json, failing).unwrap_err().code,
+            422
+        );
     }
 
     #[test]
@@ -199,7 +208,10 @@ mod tests {
         let body = br#"{"spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "only"}]}}}}"#;
         apply(&mut d, PatchType::Merge, body).unwrap();
         assert_eq!(d["spec"]["replicas"], 3);
-        assert_eq!(d["spec"]["template"]["spec"]["containers"], json!([{"name": "only"}]));
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "only"}])
+        );
     }
 
     #[test]
@@ -222,7 +234,8 @@ mod tests {
     #[test]
     fn strategic_merge_ignores_kubectl_apply_directives() {
         let mut d = deployment();
-        let body = br#"{"$setElementOrder/containers": [{"name": "coredns"}], "spec": {"replicas": 1}}"#;
+        let body =
+            br#"{"$setElementOrder/containers": [{"name": "coredns"}], "spec": {"replicas": 1}}"#;
         apply(&mut d, PatchType::Strategic, body).unwrap();
         assert_eq!(d["spec"]["replicas"], 1);
         assert!(d.get("$setElementOrder/containers").is_none());

@@ -165,7 +165,11 @@ const DEPLOYMENT: &Schema = &[
 const TYPE_META: &Schema = &[(1, "apiVersion", F::Str), (2, "kind", F::Str)];
 
 /// Integer fields kept even when zero (pointer fields in Go, where 0 is a choice).
-const KEEP_ZERO: &[&str] = &["replicas", "terminationGracePeriodSeconds", "minReadySeconds"];
+const KEEP_ZERO: &[&str] = &[
+    "replicas",
+    "terminationGracePeriodSeconds",
+    "minReadySeconds",
+];
 
 fn schema_of(kind: &str) -> Option<&'static Schema> {
     Some(match kind {
@@ -229,7 +233,8 @@ impl<'a> Reader<'a> {
 }
 
 fn string(bytes: &[u8]) -> Result<String, ApiError> {
-    String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::bad_request("protobuf string is not UTF-8"))
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::bad_request("protobuf string is not UTF-8"))
 }
 
 /// Reads one value of kind `f` (the field key already read).
@@ -254,7 +259,11 @@ fn value(r: &mut Reader<'_>, wire_type: u64, f: F) -> Result<Value, ApiError> {
         F::IntOrString if wire_type == 2 => {
             let m = message(
                 r.bytes()?,
-                &[(1, "type", F::Int), (2, "intVal", F::Int), (3, "strVal", F::Str)],
+                &[
+                    (1, "type", F::Int),
+                    (2, "intVal", F::Int),
+                    (3, "strVal", F::Str),
+                ],
             )?;
             if m.get("type").and_then(Value::as_i64) == Some(1) {
                 m.get("strVal").cloned().unwrap_or_else(|| json!(""))
@@ -354,10 +363,7 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::bad_request("protobuf body without the k8s magic"))?;
     let unknown = message(
         envelope,
-        &[
-            (1, "typeMeta", F::Msg(TYPE_META)),
-            (2, "raw", F::Bytes),
-        ],
+        &[(1, "typeMeta", F::Msg(TYPE_META)), (2, "raw", F::Bytes)],
     )?;
     let type_meta = unknown.get("typeMeta").cloned().unwrap_or_default();
     let kind = type_meta
@@ -365,8 +371,7 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let schema =
-        schema_of(&kind).ok_or_else(|| ApiError::unsupported_media_type(CONTENT_TYPE))?;
+    let schema = schema_of(&kind).ok_or_else(|| ApiError::unsupported_media_type(CONTENT_TYPE))?;
     let raw = unknown
         .get("raw")
         .and_then(Value::as_str)
@@ -428,7 +433,10 @@ mod tests {
         assert_eq!(d["metadata"]["labels"]["app"], "web");
         assert_eq!(d["spec"]["replicas"], 3);
         assert_eq!(d["spec"]["selector"]["matchLabels"]["app"], "web");
-        assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.27");
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:1.27"
+        );
     }
 
     #[test]

@@ -24,16 +24,15 @@ use super::store::{name_of, uid_of};
 
 /// Schedules every pod waiting for a node, and starts pods bound by their creator.
 pub fn schedule(k: &mut Kube<'_>) {
-    let waiting: Vec<Pod> = k
-        .c
-        .all::<Pod>()
-        .filter(|p| {
-            p.metadata.deletion_timestamp.is_none()
-                && k.c.steps.pending(uid_of(&p.metadata)).is_none()
-                && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending")
-        })
-        .cloned()
-        .collect();
+    let waiting: Vec<Pod> =
+        k.c.all::<Pod>()
+            .filter(|p| {
+                p.metadata.deletion_timestamp.is_none()
+                    && k.c.steps.pending(uid_of(&p.metadata)).is_none()
+                    && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending")
+            })
+            .cloned()
+            .collect();
     for pod in waiting {
         let spec = pod.spec.clone().unwrap_or_default();
         match spec.node_name.as_deref() {
@@ -65,16 +64,35 @@ fn unschedulable(k: &mut Kube<'_>, mut pod: Pod, reason: &str, message: &str, co
     }
     k.c.reported.insert(uid, message.to_owned());
     let now = k.now;
-    set_condition(&mut pod, now, "PodScheduled", "False", Some(reason), Some(message));
+    set_condition(
+        &mut pod,
+        now,
+        "PodScheduled",
+        "False",
+        Some(reason),
+        Some(message),
+    );
     let reference = events::reference(&pod);
     k.c.put(pod);
-    events::record(k, reference, Type::Warning, "FailedScheduling", message, component, None);
+    events::record(
+        k,
+        reference,
+        Type::Warning,
+        "FailedScheduling",
+        message,
+        component,
+        None,
+    );
 }
 
 fn fargate_schedule(k: &mut Kube<'_>, mut pod: Pod) {
     let namespace = pod.metadata.namespace.clone().unwrap_or_default();
     let profiles = k.facts.selector_profiles();
-    let facts = PodFacts::new(&namespace, pod.metadata.labels.as_ref(), pod.metadata.annotations.as_ref());
+    let facts = PodFacts::new(
+        &namespace,
+        pod.metadata.labels.as_ref(),
+        pod.metadata.annotations.as_ref(),
+    );
     let Some(profile) = choose_profile(&facts, &profiles).map(|p| p.name.clone()) else {
         let summary = explain(&facts, &profiles).summary();
         unschedulable(k, pod, "Unschedulable", &summary, SCHEDULER_NAME);
@@ -89,19 +107,42 @@ fn fargate_schedule(k: &mut Kube<'_>, mut pod: Pod) {
         return;
     };
     if profile_facts.subnets.is_empty() {
-        unschedulable(k, pod, "Unschedulable", "Pod provisioning timed out (will retry) for pod", SCHEDULER_NAME);
+        unschedulable(
+            k,
+            pod,
+            "Unschedulable",
+            "Pod provisioning timed out (will retry) for pod",
+            SCHEDULER_NAME,
+        );
         return;
     }
-    let subnet = profile_facts.subnets[k.ids.below(u32::try_from(profile_facts.subnets.len()).unwrap_or(1)) as usize].clone();
+    let subnet = profile_facts.subnets[k
+        .ids
+        .below(u32::try_from(profile_facts.subnets.len()).unwrap_or(1))
+        as usize]
+        .clone();
     let used = nodes::used_ips(k);
     let Some(ip) = pick_ip(&subnet.cidr, k.ids, &used) else {
-        unschedulable(k, pod, "Unschedulable", "Pod provisioning timed out (will retry) for pod", SCHEDULER_NAME);
+        unschedulable(
+            k,
+            pod,
+            "Unschedulable",
+            "Pod provisioning timed out (will retry) for pod",
+            SCHEDULER_NAME,
+        );
         return;
     };
     // Logging: enabled when the aws-observability namespace has the aws-logging ConfigMap.
-    let logging = k.c.get::<ConfigMap>(Some("aws-observability"), "aws-logging").is_some();
+    let logging =
+        k.c.get::<ConfigMap>(Some("aws-observability"), "aws-logging")
+            .is_some();
     let (annotation, event_type, reason, message) = if logging {
-        ("LoggingEnabled", Type::Normal, "LoggingEnabled", "Successfully enabled logging for pod".to_owned())
+        (
+            "LoggingEnabled",
+            Type::Normal,
+            "LoggingEnabled",
+            "Successfully enabled logging for pod".to_owned(),
+        )
     } else {
         (
             "LoggingDisabled: LOGGING_CONFIGMAP_NOT_FOUND",
@@ -124,19 +165,45 @@ fn fargate_schedule(k: &mut Kube<'_>, mut pod: Pod) {
     let reference = events::reference(&pod);
     k.c.reported.remove(&uid);
     k.c.put(pod);
-    events::record(k, reference, event_type, reason, &message, SCHEDULER_NAME, None);
+    events::record(
+        k,
+        reference,
+        event_type,
+        reason,
+        &message,
+        SCHEDULER_NAME,
+        None,
+    );
     let now = k.now;
-    k.c.steps.schedule(now, k.timing, &namespace, &name, &uid, Step::FargateBind { profile, subnet, ip });
+    k.c.steps.schedule(
+        now,
+        k.timing,
+        &namespace,
+        &name,
+        &uid,
+        Step::FargateBind {
+            profile,
+            subnet,
+            ip,
+        },
+    );
 }
 
 /// Whether `toleration` tolerates `taint`.
 fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
-    let effect_ok = toleration.effect.as_deref().is_none_or(|e| e.is_empty() || e == taint.effect);
+    let effect_ok = toleration
+        .effect
+        .as_deref()
+        .is_none_or(|e| e.is_empty() || e == taint.effect);
     let key_ok = match toleration.operator.as_deref() {
-        Some("Exists") => toleration.key.as_deref().is_none_or(|k| k.is_empty() || k == taint.key),
+        Some("Exists") => toleration
+            .key
+            .as_deref()
+            .is_none_or(|k| k.is_empty() || k == taint.key),
         _ => {
             toleration.key.as_deref() == Some(taint.key.as_str())
-                && toleration.value.as_deref().unwrap_or_default() == taint.value.as_deref().unwrap_or_default()
+                && toleration.value.as_deref().unwrap_or_default()
+                    == taint.value.as_deref().unwrap_or_default()
         }
     };
     effect_ok && key_ok
@@ -163,10 +230,17 @@ fn requirement_matches(req: &NodeSelectorRequirement, value: Option<&str>) -> bo
         "Exists" => value.is_some(),
         "DoesNotExist" => value.is_none(),
         "Gt" | "Lt" => {
-            let (Some(v), Some(bound)) = (value.and_then(|v| v.parse::<i64>().ok()), values.first().and_then(|b| b.parse::<i64>().ok())) else {
+            let (Some(v), Some(bound)) = (
+                value.and_then(|v| v.parse::<i64>().ok()),
+                values.first().and_then(|b| b.parse::<i64>().ok()),
+            ) else {
                 return false;
             };
-            if req.operator == "Gt" { v > bound } else { v < bound }
+            if req.operator == "Gt" {
+                v > bound
+            } else {
+                v < bound
+            }
         }
         _ => false,
     }
@@ -185,7 +259,10 @@ pub fn matches_node(spec: &PodSpec, node: &Node) -> bool {
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
+        .and_then(|na| {
+            na.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
     let affinity_ok = required.is_none_or(|r| {
         r.node_selector_terms.iter().any(|term| {
             term.match_expressions
@@ -206,7 +283,10 @@ fn requests(spec: &PodSpec, resource: &str) -> f64 {
         .iter()
         .filter_map(|c| {
             let r = c.resources.as_ref()?;
-            r.requests.as_ref().and_then(|q| q.get(resource)).or_else(|| r.limits.as_ref()?.get(resource))
+            r.requests
+                .as_ref()
+                .and_then(|q| q.get(resource))
+                .or_else(|| r.limits.as_ref()?.get(resource))
         })
         .filter_map(|q| parse_quantity(&q.0))
         .sum()
@@ -223,7 +303,12 @@ fn allocatable(node: &Node, resource: &str) -> f64 {
 
 /// Why `node` cannot take the pod (the scheduler's reason text), or `None` when it can.
 fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bool)> {
-    if node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false) {
+    if node
+        .spec
+        .as_ref()
+        .and_then(|s| s.unschedulable)
+        .unwrap_or(false)
+    {
         return Some(("node(s) were unschedulable".to_owned(), false));
     }
     if let Some(taint) = untolerated_taint(spec, node) {
@@ -237,19 +322,25 @@ fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bo
         ));
     }
     if !matches_node(spec, node) {
-        return Some(("node(s) didn't match Pod's node affinity/selector".to_owned(), false));
+        return Some((
+            "node(s) didn't match Pod's node affinity/selector".to_owned(),
+            false,
+        ));
     }
     let name = name_of(&node.metadata);
-    let on_node: Vec<&Pod> = k
-        .c
-        .all::<Pod>()
-        .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name))
-        .collect();
+    let on_node: Vec<&Pod> =
+        k.c.all::<Pod>()
+            .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name))
+            .collect();
     if on_node.len() as f64 >= allocatable(node, "pods") {
         return Some(("Too many pods".to_owned(), true));
     }
     for resource in ["cpu", "memory"] {
-        let used: f64 = on_node.iter().filter_map(|p| p.spec.as_ref()).map(|s| requests(s, resource)).sum();
+        let used: f64 = on_node
+            .iter()
+            .filter_map(|p| p.spec.as_ref())
+            .map(|s| requests(s, resource))
+            .sum();
         if used + requests(spec, resource) > allocatable(node, resource) {
             return Some((format!("Insufficient {resource}"), true));
         }
@@ -277,10 +368,14 @@ pub fn fit_error(total: usize, refusals: &[(String, bool)]) -> String {
     reasons.sort();
     let mut preemption = Vec::new();
     if helpful > 0 {
-        preemption.push(format!("{helpful} No preemption victims found for incoming pod"));
+        preemption.push(format!(
+            "{helpful} No preemption victims found for incoming pod"
+        ));
     }
     if not_helpful > 0 {
-        preemption.push(format!("{not_helpful} Preemption is not helpful for scheduling"));
+        preemption.push(format!(
+            "{not_helpful} Preemption is not helpful for scheduling"
+        ));
     }
     preemption.sort();
     format!(
@@ -303,7 +398,9 @@ fn default_schedule(k: &mut Kube<'_>, pod: Pod) {
                 let load = k
                     .c
                     .all::<Pod>()
-                    .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name.as_str()))
+                    .filter(|p| {
+                        p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name.as_str())
+                    })
                     .count();
                 feasible.push((load, name));
             }
@@ -333,29 +430,33 @@ pub fn evict_from_deleted_profiles(k: &mut Kube<'_>) {
         .filter(|p| p.status == fargate_selector::ProfileStatus::Active)
         .map(|p| p.name.clone())
         .collect();
-    let doomed: Vec<(String, String, String)> = k
-        .c
-        .all::<Pod>()
-        .filter(|p| p.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()) == Some(SCHEDULER_NAME))
-        .filter(|p| {
-            p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
-                || matches!(k.c.steps.pending(uid_of(&p.metadata)).map(|d| &d.step), Some(Step::FargateBind { .. }))
-        })
-        .filter(|p| {
-            p.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(FARGATE_PROFILE_LABEL))
-                .is_some_and(|profile| !active.contains(profile))
-        })
-        .map(|p| {
-            (
-                p.metadata.namespace.clone().unwrap_or_default(),
-                name_of(&p.metadata).to_owned(),
-                uid_of(&p.metadata).to_owned(),
-            )
-        })
-        .collect();
+    let doomed: Vec<(String, String, String)> =
+        k.c.all::<Pod>()
+            .filter(|p| {
+                p.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()) == Some(SCHEDULER_NAME)
+            })
+            .filter(|p| {
+                p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
+                    || matches!(
+                        k.c.steps.pending(uid_of(&p.metadata)).map(|d| &d.step),
+                        Some(Step::FargateBind { .. })
+                    )
+            })
+            .filter(|p| {
+                p.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(FARGATE_PROFILE_LABEL))
+                    .is_some_and(|profile| !active.contains(profile))
+            })
+            .map(|p| {
+                (
+                    p.metadata.namespace.clone().unwrap_or_default(),
+                    name_of(&p.metadata).to_owned(),
+                    uid_of(&p.metadata).to_owned(),
+                )
+            })
+            .collect();
     for (namespace, name, uid) in doomed {
         k.c.steps.cancel(&uid);
         k.c.remove::<Pod>(Some(&namespace), &name);
@@ -369,7 +470,10 @@ mod tests {
     #[test]
     fn fit_errors_read_as_the_scheduler_writes_them() {
         assert_eq!(fit_error(0, &[]), "no nodes available to schedule pods");
-        let taint = ("node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}".to_owned(), false);
+        let taint = (
+            "node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}".to_owned(),
+            false,
+        );
         assert_eq!(
             fit_error(2, &[taint.clone(), taint.clone()]),
             "0/2 nodes are available: 2 node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."

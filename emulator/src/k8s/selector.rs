@@ -79,7 +79,10 @@ impl LabelQuery {
                 Requirement::NotIn(k.trim().to_owned(), set_values(rest).ok_or_else(bad)?)
             } else if let Some((k, rest)) = part.split_once(" in ") {
                 Requirement::In(k.trim().to_owned(), set_values(rest).ok_or_else(bad)?)
-            } else if part.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+            } else if part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+            {
                 Requirement::Exists(part.to_owned())
             } else {
                 return Err(bad());
@@ -234,10 +237,14 @@ mod tests {
     #[test]
     fn field_selectors_read_json_paths() {
         let obj = json!({"metadata": {"name": "nginx", "namespace": "dev"}, "status": {"phase": "Running"}});
-        assert!(FieldQuery::parse("metadata.name=nginx").unwrap().matches(&obj));
-        assert!(FieldQuery::parse("metadata.name=nginx,status.phase!=Pending")
+        assert!(FieldQuery::parse("metadata.name=nginx")
             .unwrap()
             .matches(&obj));
+        assert!(
+            FieldQuery::parse("metadata.name=nginx,status.phase!=Pending")
+                .unwrap()
+                .matches(&obj)
+        );
         assert!(!FieldQuery::parse("spec.nodeName=x").unwrap().matches(&obj));
         assert!(FieldQuery::parse("spec.nodeName=").unwrap().matches(&obj));
     }

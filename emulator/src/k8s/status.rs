@@ -126,11 +126,7 @@ impl ApiError {
     /// 410 for a watch from a resourceVersion older than the change log keeps.
     #[must_use]
     pub fn gone(rv: &str) -> Self {
-        Self::new(
-            410,
-            "Expired",
-            format!("too old resource version: {rv}"),
-        )
+        Self::new(410, "Expired", format!("too old resource version: {rv}"))
     }
 
     /// 415 for a body format the endpoint does not read.

@@ -197,7 +197,9 @@ impl Printable for Pod {
             if let Some(r) = state.waiting.and_then(|w| w.reason) {
                 reason = r;
             } else if let Some(t) = state.terminated {
-                reason = t.reason.unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
+                reason = t
+                    .reason
+                    .unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
             }
         }
         if self.metadata.deletion_timestamp.is_some() {
@@ -459,7 +461,9 @@ impl Printable for Service {
         vec![
             name(&self.metadata),
             json!(spec.type_.unwrap_or_else(|| "ClusterIP".into())),
-            json!(none_if_empty(spec.cluster_ip.as_deref().unwrap_or_default())),
+            json!(none_if_empty(
+                spec.cluster_ip.as_deref().unwrap_or_default()
+            )),
             json!("<none>"),
             json!(none_if_empty(&ports.join(","))),
             age(&self.metadata, now),
@@ -470,7 +474,11 @@ impl Printable for Service {
 
 impl Printable for ConfigMap {
     fn columns() -> &'static [Column] {
-        &[("Name", "string", 0), ("Data", "integer", 0), ("Age", "string", 0)]
+        &[
+            ("Name", "string", 0),
+            ("Data", "integer", 0),
+            ("Age", "string", 0),
+        ]
     }
 
     fn cells(&self, now: Timestamp) -> Vec<Value> {

@@ -33,13 +33,29 @@ fn subnet(id: &str, az: &str, cidr: &str) -> Subnet {
 
 fn private_subnets() -> Vec<Subnet> {
     vec![
-        subnet("subnet-0b3a5522f3b48a742", "ap-northeast-1a", "192.168.96.0/19"),
-        subnet("subnet-0c35f1497067363f3", "ap-northeast-1d", "192.168.128.0/19"),
-        subnet("subnet-0a29aa00b25082021", "ap-northeast-1c", "192.168.160.0/19"),
+        subnet(
+            "subnet-0b3a5522f3b48a742",
+            "ap-northeast-1a",
+            "192.168.96.0/19",
+        ),
+        subnet(
+            "subnet-0c35f1497067363f3",
+            "ap-northeast-1d",
+            "192.168.128.0/19",
+        ),
+        subnet(
+            "subnet-0a29aa00b25082021",
+            "ap-northeast-1c",
+            "192.168.160.0/19",
+        ),
     ]
 }
 
-fn profile(name: &str, status: ProfileStatus, selectors: &[(&str, &[(&str, &str)])]) -> ProfileFacts {
+fn profile(
+    name: &str,
+    status: ProfileStatus,
+    selectors: &[(&str, &[(&str, &str)])],
+) -> ProfileFacts {
     ProfileFacts {
         name: name.into(),
         status,
@@ -47,7 +63,10 @@ fn profile(name: &str, status: ProfileStatus, selectors: &[(&str, &[(&str, &str)
             .iter()
             .map(|(ns, labels)| Selector {
                 namespace: (*ns).into(),
-                labels: labels.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
+                labels: labels
+                    .iter()
+                    .map(|(k, v)| ((*k).into(), (*v).into()))
+                    .collect(),
             })
             .collect(),
         subnets: private_subnets(),
@@ -68,7 +87,8 @@ fn nodegroup(name: &str, size: u32) -> NodegroupFacts {
         ],
         labels: BTreeMap::new(),
         taints: Vec::new(),
-        node_role_arn: "arn:aws:iam::123456789012:role/eksctl-fargate-cluster-NodeInstanceRole".into(),
+        node_role_arn: "arn:aws:iam::123456789012:role/eksctl-fargate-cluster-NodeInstanceRole"
+            .into(),
     }
 }
 
@@ -107,13 +127,27 @@ impl Sim {
     /// Moves the clock by `seconds` and lets the cluster catch up.
     fn after(&mut self, seconds: u64) {
         self.now = self.now.after(std::time::Duration::from_secs(seconds));
-        reconcile(&mut self.c, &self.facts, &mut self.ids, self.now, Timing::Realistic, false);
+        reconcile(
+            &mut self.c,
+            &self.facts,
+            &mut self.ids,
+            self.now,
+            Timing::Realistic,
+            false,
+        );
     }
 
     /// Changes what AWS says (a profile deleted, a nodegroup scaled).
     fn set_facts(&mut self, facts: ClusterFacts) {
         self.facts = facts;
-        reconcile(&mut self.c, &self.facts, &mut self.ids, self.now, Timing::Realistic, false);
+        reconcile(
+            &mut self.c,
+            &self.facts,
+            &mut self.ids,
+            self.now,
+            Timing::Realistic,
+            false,
+        );
     }
 
     /// Runs an API call, then the controllers (as a request does).
@@ -126,21 +160,35 @@ impl Sim {
             timing: Timing::Realistic,
         };
         let result = f(&mut k);
-        reconcile(&mut self.c, &self.facts, &mut self.ids, self.now, Timing::Realistic, true);
+        reconcile(
+            &mut self.c,
+            &self.facts,
+            &mut self.ids,
+            self.now,
+            Timing::Realistic,
+            true,
+        );
         result
     }
 
     fn create<K: Kind>(&mut self, namespace: Option<&str>, body: Value) -> K {
-        self.call(|k| api::create::<K>(k, namespace, body, false)).expect("created")
+        self.call(|k| api::create::<K>(k, namespace, body, false))
+            .expect("created")
     }
 
     fn pod(&self, namespace: &str, name: &str) -> Pod {
-        self.c.get::<Pod>(Some(namespace), name).cloned().expect("pod exists")
+        self.c
+            .get::<Pod>(Some(namespace), name)
+            .cloned()
+            .expect("pod exists")
     }
 
     /// `kubectl get <kind> [-A] -o wide`, as kubectl lays out the server's Table.
     fn table<K: Kind + Printable>(&self, all_namespaces: bool) -> String {
-        let mut header: Vec<String> = K::columns().iter().map(|(n, _, _)| n.to_uppercase()).collect();
+        let mut header: Vec<String> = K::columns()
+            .iter()
+            .map(|(n, _, _)| n.to_uppercase())
+            .collect();
         if all_namespaces {
             header.insert(0, "NAMESPACE".into());
         }
@@ -161,7 +209,11 @@ impl Sim {
             .collect();
         rows.iter()
             .map(|r| {
-                let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+                let line: Vec<String> = r
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect();
                 line.join("   ").trim_end().to_owned()
             })
             .collect::<Vec<_>>()
@@ -177,7 +229,10 @@ impl Sim {
                     "{} {} {}: {}",
                     e.type_.clone().unwrap_or_default(),
                     e.reason.clone().unwrap_or_default(),
-                    e.source.as_ref().and_then(|s| s.component.clone()).unwrap_or_default(),
+                    e.source
+                        .as_ref()
+                        .and_then(|s| s.component.clone())
+                        .unwrap_or_default(),
                     e.message.clone().unwrap_or_default()
                 )
             })
@@ -189,7 +244,13 @@ impl Sim {
 fn phases(sim: &Sim, namespace: &str) -> Vec<String> {
     sim.c
         .in_namespace::<Pod>(namespace)
-        .map(|p| p.status.clone().unwrap_or_default().phase.unwrap_or_default())
+        .map(|p| {
+            p.status
+                .clone()
+                .unwrap_or_default()
+                .phase
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -220,15 +281,26 @@ kube-system   kube-proxy-gdhvg          1/1     Running   0          60s   192.1
     );
     let nodes = sim.table::<Node>(false);
     assert_eq!(column(&nodes, 1), ["Ready", "Ready"]);
-    assert_eq!(column(&nodes, 4), ["v1.32.9-eks-113cf36", "v1.32.9-eks-113cf36"]);
-    let auth = sim.c.get::<k8s_openapi::api::core::v1::ConfigMap>(Some("kube-system"), "aws-auth").cloned().unwrap();
+    assert_eq!(
+        column(&nodes, 4),
+        ["v1.32.9-eks-113cf36", "v1.32.9-eks-113cf36"]
+    );
+    let auth = sim
+        .c
+        .get::<k8s_openapi::api::core::v1::ConfigMap>(Some("kube-system"), "aws-auth")
+        .cloned()
+        .unwrap();
     assert!(auth.data.unwrap()["mapRoles"].contains("rolearn: arn:aws:iam::123456789012:role/eksctl-fargate-cluster-NodeInstanceRole\n  username: system:node:{{EC2PrivateDNSName}}"));
 }
 
 #[test]
 fn the_seed_walkthrough_puts_nginx_on_its_own_fargate_node() {
     let profiles = vec![
-        profile("fp-default", ProfileStatus::Active, &[("default", &[]), ("kube-system", &[])]),
+        profile(
+            "fp-default",
+            ProfileStatus::Active,
+            &[("default", &[]), ("kube-system", &[])],
+        ),
         profile("fp-dev", ProfileStatus::Active, &[("dev", &[])]),
     ];
     let mut sim = Sim::new(facts(profiles, vec![nodegroup("ng-1", 2)]));
@@ -242,7 +314,10 @@ fn the_seed_walkthrough_puts_nginx_on_its_own_fargate_node() {
     // Admission: the Fargate mutation.
     let spec = nginx.spec.clone().unwrap();
     assert_eq!(spec.scheduler_name.as_deref(), Some("fargate-scheduler"));
-    assert_eq!(nginx.metadata.labels.as_ref().unwrap()["eks.amazonaws.com/fargate-profile"], "fp-dev");
+    assert_eq!(
+        nginx.metadata.labels.as_ref().unwrap()["eks.amazonaws.com/fargate-profile"],
+        "fp-dev"
+    );
 
     // Pending while Fargate provisions (57 s), then ContainerCreating on its node, Running at 60 s.
     sim.after(56);
@@ -258,7 +333,10 @@ fn the_seed_walkthrough_puts_nginx_on_its_own_fargate_node() {
     let pod = sim.pod("dev", "nginx");
     let annotations = pod.metadata.annotations.clone().unwrap();
     assert_eq!(annotations["CapacityProvisioned"], "0.25vCPU 0.5GB");
-    assert_eq!(annotations["Logging"], "LoggingDisabled: LOGGING_CONFIGMAP_NOT_FOUND");
+    assert_eq!(
+        annotations["Logging"],
+        "LoggingDisabled: LOGGING_CONFIGMAP_NOT_FOUND"
+    );
     assert_eq!(
         sim.events_for("dev", "nginx"),
         [
@@ -274,33 +352,75 @@ fn the_seed_walkthrough_puts_nginx_on_its_own_fargate_node() {
     // The node: one pod, the Fargate taint and labels, in the subnet's zone.
     let node = sim
         .c
-        .get::<Node>(None, "fargate-ip-192-168-184-70.ap-northeast-1.compute.internal")
+        .get::<Node>(
+            None,
+            "fargate-ip-192-168-184-70.ap-northeast-1.compute.internal",
+        )
         .cloned()
         .expect("a node per Fargate pod");
     let labels = node.metadata.labels.clone().unwrap();
     assert_eq!(labels["eks.amazonaws.com/compute-type"], "fargate");
-    assert_eq!(labels["topology.kubernetes.io/zone"], "ap-northeast-1c", "the zone of the subnet its IP is from");
+    assert_eq!(
+        labels["topology.kubernetes.io/zone"], "ap-northeast-1c",
+        "the zone of the subnet its IP is from"
+    );
     let taint = &node.spec.as_ref().unwrap().taints.as_ref().unwrap()[0];
-    assert_eq!((taint.key.as_str(), taint.value.as_deref(), taint.effect.as_str()), ("eks.amazonaws.com/compute-type", Some("fargate"), "NoSchedule"));
-    assert_eq!(node.status.as_ref().unwrap().capacity.as_ref().unwrap()["pods"].0, "1");
+    assert_eq!(
+        (
+            taint.key.as_str(),
+            taint.value.as_deref(),
+            taint.effect.as_str()
+        ),
+        (
+            "eks.amazonaws.com/compute-type",
+            Some("fargate"),
+            "NoSchedule"
+        )
+    );
+    assert_eq!(
+        node.status.as_ref().unwrap().capacity.as_ref().unwrap()["pods"].0,
+        "1"
+    );
 
     // Deleting the pod: Terminating, then gone with its node.
     sim.call(|k| super::kubelet::delete_pod(k, "dev", "nginx", None));
     assert_eq!(column(&sim.table::<Pod>(true), 3)[0], "Terminating");
     sim.after(2);
     assert!(sim.c.get::<Pod>(Some("dev"), "nginx").is_none());
-    assert!(!sim.c.all::<Node>().any(super::nodes::is_fargate), "the Fargate node went with its pod");
+    assert!(
+        !sim.c.all::<Node>().any(super::nodes::is_fargate),
+        "the Fargate node went with its pod"
+    );
 }
 
 #[test]
 fn patching_coredns_to_fargate_rolls_it_onto_fargate_nodes() {
-    let profiles = vec![profile("fp-default", ProfileStatus::Active, &[("default", &[]), ("kube-system", &[])])];
+    let profiles = vec![profile(
+        "fp-default",
+        ProfileStatus::Active,
+        &[("default", &[]), ("kube-system", &[])],
+    )];
     let mut sim = Sim::new(facts(profiles, vec![nodegroup("ng-1", 1)]));
     sim.after(30);
-    assert!(column(&sim.table::<Pod>(true), 7).iter().all(|n| n.starts_with("ip-")), "coredns opts out of Fargate");
+    assert!(
+        column(&sim.table::<Pod>(true), 7)
+            .iter()
+            .all(|n| n.starts_with("ip-")),
+        "coredns opts out of Fargate"
+    );
     // What eksctl does once the kube-system profile is ACTIVE.
     let patch = br#"{"spec":{"template":{"metadata":{"annotations":{"eks.amazonaws.com/compute-type":"fargate"}}}}}"#;
-    sim.call(|k| api::patch::<Deployment>(k, Some("kube-system"), "coredns", PatchType::Strategic, patch, None)).unwrap();
+    sim.call(|k| {
+        api::patch::<Deployment>(
+            k,
+            Some("kube-system"),
+            "coredns",
+            PatchType::Strategic,
+            patch,
+            None,
+        )
+    })
+    .unwrap();
     for _ in 0..30 {
         sim.after(10);
     }
@@ -311,25 +431,56 @@ fn patching_coredns_to_fargate_rolls_it_onto_fargate_nodes() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(cols[3], "Running", "{pods}");
         assert!(cols[7].starts_with("fargate-ip-"), "{pods}");
-        assert_eq!(cols[7], format!("fargate-{}", cols[7].trim_start_matches("fargate-")), "{pods}");
-        assert!(cols[7].contains(&cols[6].replace('.', "-")), "pod IP = node IP: {pods}");
+        assert_eq!(
+            cols[7],
+            format!("fargate-{}", cols[7].trim_start_matches("fargate-")),
+            "{pods}"
+        );
+        assert!(
+            cols[7].contains(&cols[6].replace('.', "-")),
+            "pod IP = node IP: {pods}"
+        );
     }
-    let deployment = sim.c.get::<Deployment>(Some("kube-system"), "coredns").cloned().unwrap();
+    let deployment = sim
+        .c
+        .get::<Deployment>(Some("kube-system"), "coredns")
+        .cloned()
+        .unwrap();
     let status = deployment.status.clone().unwrap();
-    assert_eq!((status.replicas, status.updated_replicas, status.available_replicas), (Some(2), Some(2), Some(2)));
+    assert_eq!(
+        (
+            status.replicas,
+            status.updated_replicas,
+            status.available_replicas
+        ),
+        (Some(2), Some(2), Some(2))
+    );
     assert_eq!(status.observed_generation, deployment.metadata.generation);
-    assert_eq!(deployment.metadata.annotations.unwrap()["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(
+        deployment.metadata.annotations.unwrap()["deployment.kubernetes.io/revision"],
+        "2"
+    );
     let scaling: Vec<String> = sim
         .events_for("kube-system", "coredns")
         .into_iter()
         .filter(|e| e.contains("ScalingReplicaSet"))
         .collect();
-    assert!(scaling.len() >= 3 && scaling.iter().any(|e| e.contains("Scaled down replica set coredns-6c49c45d8 from 1 to 0")), "{scaling:?}");
+    assert!(
+        scaling.len() >= 3
+            && scaling
+                .iter()
+                .any(|e| e.contains("Scaled down replica set coredns-6c49c45d8 from 1 to 0")),
+        "{scaling:?}"
+    );
 }
 
 #[test]
 fn pods_fargate_cannot_run_stay_pending_with_the_real_messages() {
-    let profiles = vec![profile("fp-dev", ProfileStatus::Active, &[("dev", &[("env", "dev")])])];
+    let profiles = vec![profile(
+        "fp-dev",
+        ProfileStatus::Active,
+        &[("dev", &[("env", "dev")])],
+    )];
     let mut sim = Sim::new(facts(profiles, Vec::new()));
     sim.create::<k8s_openapi::api::core::v1::Namespace>(None, json!({"metadata": {"name": "dev"}}));
     let cases = [
@@ -365,20 +516,33 @@ fn pods_fargate_cannot_run_stay_pending_with_the_real_messages() {
     for (body, event) in &cases {
         let name = body["metadata"]["name"].as_str().unwrap();
         let pod = sim.pod("dev", name);
-        assert_eq!(pod.status.as_ref().unwrap().phase.as_deref(), Some("Pending"), "{name}");
+        assert_eq!(
+            pod.status.as_ref().unwrap().phase.as_deref(),
+            Some("Pending"),
+            "{name}"
+        );
         assert_eq!(sim.events_for("dev", name), [*event], "{name}");
     }
     let huge = sim.pod("dev", "huge");
     let condition = &huge.status.unwrap().conditions.unwrap()[0];
-    assert_eq!((condition.type_.as_str(), condition.status.as_str()), ("PodScheduled", "False"));
-    assert_eq!(condition.reason.as_deref(), Some("POD_CPU_MEM_EXCEEDS_MAX_FARGATE_SIZE"));
+    assert_eq!(
+        (condition.type_.as_str(), condition.status.as_str()),
+        ("PodScheduled", "False")
+    );
+    assert_eq!(
+        condition.reason.as_deref(),
+        Some("POD_CPU_MEM_EXCEEDS_MAX_FARGATE_SIZE")
+    );
 
     // In a Fargate-only cluster, a pod that opts out sees only tainted Fargate nodes.
     let ok: Pod = sim.create(
         Some("dev"),
         json!({"metadata": {"name": "fits", "labels": {"env": "dev"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}),
     );
-    assert_eq!(ok.spec.unwrap().scheduler_name.as_deref(), Some("fargate-scheduler"));
+    assert_eq!(
+        ok.spec.unwrap().scheduler_name.as_deref(),
+        Some("fargate-scheduler")
+    );
     sim.after(60);
     sim.create::<Pod>(
         Some("dev"),
@@ -396,7 +560,10 @@ fn deleting_a_profile_evicts_its_pods_which_are_readmitted_or_left_pending() {
     let fp_a = profile("fp-a", ProfileStatus::Active, &[("apps", &[])]);
     let fp_b = profile("fp-b", ProfileStatus::Active, &[("apps", &[])]);
     let mut sim = Sim::new(facts(vec![fp_a.clone(), fp_b.clone()], Vec::new()));
-    sim.create::<k8s_openapi::api::core::v1::Namespace>(None, json!({"metadata": {"name": "apps"}}));
+    sim.create::<k8s_openapi::api::core::v1::Namespace>(
+        None,
+        json!({"metadata": {"name": "apps"}}),
+    );
     sim.create::<Deployment>(
         Some("apps"),
         json!({"metadata": {"name": "api"}, "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}},
@@ -406,18 +573,41 @@ fn deleting_a_profile_evicts_its_pods_which_are_readmitted_or_left_pending() {
     let profiles_of = |sim: &Sim| -> Vec<String> {
         sim.c
             .in_namespace::<Pod>("apps")
-            .map(|p| p.metadata.labels.clone().unwrap_or_default().get("eks.amazonaws.com/fargate-profile").cloned().unwrap_or_default())
+            .map(|p| {
+                p.metadata
+                    .labels
+                    .clone()
+                    .unwrap_or_default()
+                    .get("eks.amazonaws.com/fargate-profile")
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .collect()
     };
-    assert_eq!(profiles_of(&sim), ["fp-a", "fp-a"], "the first by name wins");
-    let before: Vec<String> = sim.c.in_namespace::<Pod>("apps").map(|p| store::name_of(&p.metadata).to_owned()).collect();
+    assert_eq!(
+        profiles_of(&sim),
+        ["fp-a", "fp-a"],
+        "the first by name wins"
+    );
+    let before: Vec<String> = sim
+        .c
+        .in_namespace::<Pod>("apps")
+        .map(|p| store::name_of(&p.metadata).to_owned())
+        .collect();
 
     // fp-a is being deleted: its pods go, and their replacements land on fp-b.
     let mut deleting = fp_a.clone();
     deleting.status = ProfileStatus::Deleting;
     sim.set_facts(facts(vec![deleting, fp_b], Vec::new()));
-    let after: Vec<String> = sim.c.in_namespace::<Pod>("apps").map(|p| store::name_of(&p.metadata).to_owned()).collect();
-    assert!(after.iter().all(|n| !before.contains(n)), "{before:?} → {after:?}");
+    let after: Vec<String> = sim
+        .c
+        .in_namespace::<Pod>("apps")
+        .map(|p| store::name_of(&p.metadata).to_owned())
+        .collect();
+    assert!(
+        after.iter().all(|n| !before.contains(n)),
+        "{before:?} → {after:?}"
+    );
     assert_eq!(profiles_of(&sim), ["fp-b", "fp-b"]);
     sim.after(60);
     assert_eq!(phases(&sim, "apps"), ["Running", "Running"]);
@@ -427,13 +617,20 @@ fn deleting_a_profile_evicts_its_pods_which_are_readmitted_or_left_pending() {
     sim.after(60);
     assert_eq!(phases(&sim, "apps"), ["Pending", "Pending"]);
     assert_eq!(profiles_of(&sim), ["", ""]);
-    assert!(!sim.c.all::<Node>().any(|_| true), "no Fargate node is left");
+    assert!(
+        !sim.c.all::<Node>().any(|_| true),
+        "no Fargate node is left"
+    );
 }
 
 #[test]
 fn the_same_seed_and_steps_give_the_same_objects() {
     let run = || {
-        let profiles = vec![profile("fp-default", ProfileStatus::Active, &[("default", &[]), ("kube-system", &[])])];
+        let profiles = vec![profile(
+            "fp-default",
+            ProfileStatus::Active,
+            &[("default", &[]), ("kube-system", &[])],
+        )];
         let mut sim = Sim::new(facts(profiles, vec![nodegroup("ng-1", 2)]));
         sim.create::<Pod>(Some("default"), json!({"metadata": {"name": "a"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}));
         sim.after(90);

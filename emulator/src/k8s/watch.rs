@@ -52,13 +52,19 @@ impl hyper::body::Body for WatchBody {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0.poll_recv(cx).map(|line| line.map(|b| Ok(Frame::data(b))))
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|line| line.map(|b| Ok(Frame::data(b))))
     }
 }
 
 fn line(event_type: &str, object: Value) -> Bytes {
-    let mut text = serde_json::to_string(&json!({"type": event_type, "object": object})).unwrap_or_default();
+    let mut text =
+        serde_json::to_string(&json!({"type": event_type, "object": object})).unwrap_or_default();
     text.push('\n');
     Bytes::from(text)
 }
@@ -81,15 +87,20 @@ fn render<K: Kind + Printable>(object: &Value, format: Format, now: Timestamp) -
 }
 
 fn in_scope(target: &WatchTarget, object: &Value) -> bool {
-    target
-        .namespace
-        .as_deref()
-        .is_none_or(|ns| object.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns))
-        && target.options.matches(object)
+    target.namespace.as_deref().is_none_or(|ns| {
+        object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            == Some(ns)
+    }) && target.options.matches(object)
 }
 
 /// The event a change makes for this watch, if any.
-fn event_for<K: Kind + Printable>(target: &WatchTarget, change: &Change, now: Timestamp) -> Option<Bytes> {
+fn event_for<K: Kind + Printable>(
+    target: &WatchTarget,
+    change: &Change,
+    now: Timestamp,
+) -> Option<Bytes> {
     if change.resource != K::info().plural {
         return None;
     }
@@ -110,7 +121,11 @@ fn event_for<K: Kind + Printable>(target: &WatchTarget, change: &Change, now: Ti
 
 /// What the watch sends first: ADDED for every selected object, or the changes after the given
 /// resourceVersion. Returns the lines and the cursor to go on from.
-fn initial<K: Kind + Printable>(target: &WatchTarget, c: &KubeCluster, now: Timestamp) -> Result<(Vec<Bytes>, u64), ApiError> {
+fn initial<K: Kind + Printable>(
+    target: &WatchTarget,
+    c: &KubeCluster,
+    now: Timestamp,
+) -> Result<(Vec<Bytes>, u64), ApiError> {
     match target.resource_version.filter(|rv| *rv > 0) {
         None => {
             let lines = c
@@ -139,7 +154,12 @@ enum Poll2 {
     ClusterGone,
 }
 
-fn poll<K: Kind + Printable>(emu: &Emulator, target: &WatchTarget, cursor: u64, first: bool) -> Poll2 {
+fn poll<K: Kind + Printable>(
+    emu: &Emulator,
+    target: &WatchTarget,
+    cursor: u64,
+    first: bool,
+) -> Poll2 {
     emu.with_world(|world, now| {
         let (_, region) = world.region(&target.account, &target.region);
         let Some(c) = region.kube.clusters.get(&target.cluster) else {
@@ -194,7 +214,10 @@ pub fn start<K: Kind + Printable>(emu: Emulator, target: WatchTarget) -> axum::r
             // On the system clock nothing else moves time forward: wake when the next step is due.
             let wake = next_due
                 .filter(|_| !emu.clock().is_manual())
-                .map(|due| Duration::from_millis(due.0.saturating_sub(emu.clock().now().0)).max(Duration::from_millis(5)))
+                .map(|due| {
+                    Duration::from_millis(due.0.saturating_sub(emu.clock().now().0))
+                        .max(Duration::from_millis(5))
+                })
                 .unwrap_or(Duration::from_secs(3600));
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { return },

@@ -73,7 +73,11 @@ fn owner_reference<K: Kind>(owner: &K) -> OwnerReference {
     }
 }
 
-fn owned_by<'a, K: Kind>(k: &'a Kube<'_>, namespace: &'a str, owner_uid: &'a str) -> impl Iterator<Item = &'a K> {
+fn owned_by<'a, K: Kind>(
+    k: &'a Kube<'_>,
+    namespace: &'a str,
+    owner_uid: &'a str,
+) -> impl Iterator<Item = &'a K> {
     k.c.in_namespace::<K>(namespace)
         .filter(move |o| controller_of(o.metadata()).is_some_and(|r| r.uid == owner_uid))
 }
@@ -148,45 +152,57 @@ fn create_pod(
 
 /// Deletes the dependents of owners that are gone.
 pub fn collect_garbage(k: &mut Kube<'_>) {
-    let owners: BTreeSet<String> = k
-        .c
-        .all::<ReplicaSet>()
-        .map(|o| uid_of(&o.metadata).to_owned())
-        .chain(k.c.all::<DaemonSet>().map(|o| uid_of(&o.metadata).to_owned()))
-        .chain(k.c.all::<Deployment>().map(|o| uid_of(&o.metadata).to_owned()))
-        .collect();
+    let owners: BTreeSet<String> =
+        k.c.all::<ReplicaSet>()
+            .map(|o| uid_of(&o.metadata).to_owned())
+            .chain(
+                k.c.all::<DaemonSet>()
+                    .map(|o| uid_of(&o.metadata).to_owned()),
+            )
+            .chain(
+                k.c.all::<Deployment>()
+                    .map(|o| uid_of(&o.metadata).to_owned()),
+            )
+            .collect();
     let orphaned = |meta: &ObjectMeta| {
-        meta.owner_references
-            .iter()
-            .flatten()
-            .any(|o| matches!(o.kind.as_str(), "ReplicaSet" | "DaemonSet" | "Deployment") && !owners.contains(&o.uid))
+        meta.owner_references.iter().flatten().any(|o| {
+            matches!(o.kind.as_str(), "ReplicaSet" | "DaemonSet" | "Deployment")
+                && !owners.contains(&o.uid)
+        })
     };
-    let dead_sets: Vec<(String, String)> = k
-        .c
-        .all::<ReplicaSet>()
-        .filter(|rs| orphaned(&rs.metadata))
-        .map(|rs| (rs.metadata.namespace.clone().unwrap_or_default(), name_of(&rs.metadata).to_owned()))
-        .collect();
+    let dead_sets: Vec<(String, String)> =
+        k.c.all::<ReplicaSet>()
+            .filter(|rs| orphaned(&rs.metadata))
+            .map(|rs| {
+                (
+                    rs.metadata.namespace.clone().unwrap_or_default(),
+                    name_of(&rs.metadata).to_owned(),
+                )
+            })
+            .collect();
     for (ns, name) in dead_sets {
         k.c.remove::<ReplicaSet>(Some(&ns), &name);
     }
-    let dead_pods: Vec<(String, String)> = k
-        .c
-        .all::<Pod>()
-        .filter(|p| live(p) && orphaned(&p.metadata))
-        .map(|p| (p.metadata.namespace.clone().unwrap_or_default(), name_of(&p.metadata).to_owned()))
-        .collect();
+    let dead_pods: Vec<(String, String)> =
+        k.c.all::<Pod>()
+            .filter(|p| live(p) && orphaned(&p.metadata))
+            .map(|p| {
+                (
+                    p.metadata.namespace.clone().unwrap_or_default(),
+                    name_of(&p.metadata).to_owned(),
+                )
+            })
+            .collect();
     for (ns, name) in dead_pods {
         kubelet::delete_pod(k, &ns, &name, None);
     }
 }
 
 fn purge<K: Kind>(k: &mut Kube<'_>, namespace: &str) {
-    let names: Vec<String> = k
-        .c
-        .in_namespace::<K>(namespace)
-        .map(|o| name_of(o.metadata()).to_owned())
-        .collect();
+    let names: Vec<String> =
+        k.c.in_namespace::<K>(namespace)
+            .map(|o| name_of(o.metadata()).to_owned())
+            .collect();
     for name in names {
         k.c.remove::<K>(Some(namespace), &name);
     }
@@ -197,7 +213,10 @@ pub fn namespaces(k: &mut Kube<'_>) {
     for ns in k.c.cloned::<Namespace>() {
         let name = name_of(&ns.metadata).to_owned();
         if ns.metadata.deletion_timestamp.is_some() {
-            let uids: Vec<String> = k.c.in_namespace::<Pod>(&name).map(|p| uid_of(&p.metadata).to_owned()).collect();
+            let uids: Vec<String> =
+                k.c.in_namespace::<Pod>(&name)
+                    .map(|p| uid_of(&p.metadata).to_owned())
+                    .collect();
             for uid in uids {
                 k.c.steps.cancel(&uid);
             }
@@ -233,7 +252,10 @@ fn rs_replicas(rs: &ReplicaSet) -> i32 {
 }
 
 fn rs_available(rs: &ReplicaSet) -> i32 {
-    rs.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0)
+    rs.status
+        .as_ref()
+        .and_then(|s| s.available_replicas)
+        .unwrap_or(0)
 }
 
 /// Scales a ReplicaSet, with the deployment's event.
@@ -243,8 +265,16 @@ fn scale_rs(k: &mut Kube<'_>, d: &Deployment, mut rs: ReplicaSet, to: i32, max_s
     if let Some(spec) = rs.spec.as_mut() {
         spec.replicas = Some(to);
     }
-    set_annotation(&mut rs.metadata, "deployment.kubernetes.io/desired-replicas", desired.to_string());
-    set_annotation(&mut rs.metadata, "deployment.kubernetes.io/max-replicas", (desired + max_surge).to_string());
+    set_annotation(
+        &mut rs.metadata,
+        "deployment.kubernetes.io/desired-replicas",
+        desired.to_string(),
+    );
+    set_annotation(
+        &mut rs.metadata,
+        "deployment.kubernetes.io/max-replicas",
+        (desired + max_surge).to_string(),
+    );
     let name = name_of(&rs.metadata).to_owned();
     k.c.put(rs);
     if from != to {
@@ -277,14 +307,28 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
     let spec = d.spec.clone().unwrap_or_default();
     let desired = spec.replicas.unwrap_or(1);
     let hash = template_hash(&spec.template);
-    let mut sets: Vec<ReplicaSet> = owned_by::<ReplicaSet>(k, &namespace, &uid).cloned().collect();
-    let revision_of = |rs: &ReplicaSet| annotation(&rs.metadata, REVISION_ANNOTATION).and_then(|r| r.parse::<i64>().ok()).unwrap_or(0);
+    let mut sets: Vec<ReplicaSet> = owned_by::<ReplicaSet>(k, &namespace, &uid)
+        .cloned()
+        .collect();
+    let revision_of = |rs: &ReplicaSet| {
+        annotation(&rs.metadata, REVISION_ANNOTATION)
+            .and_then(|r| r.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let max_revision = sets.iter().map(revision_of).max().unwrap_or(0);
     let strategy = spec.strategy.clone().unwrap_or_default();
     let rolling = strategy.rolling_update.clone().unwrap_or_default();
     let recreate = strategy.type_.as_deref() == Some("Recreate");
-    let mut max_surge = if recreate { 0 } else { resolve(rolling.max_surge.as_ref(), desired, true) };
-    let mut max_unavailable = if recreate { 0 } else { resolve(rolling.max_unavailable.as_ref(), desired, false) };
+    let mut max_surge = if recreate {
+        0
+    } else {
+        resolve(rolling.max_surge.as_ref(), desired, true)
+    };
+    let mut max_unavailable = if recreate {
+        0
+    } else {
+        resolve(rolling.max_unavailable.as_ref(), desired, false)
+    };
     if max_surge == 0 && max_unavailable == 0 && !recreate {
         max_unavailable = 1;
     }
@@ -292,41 +336,64 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
     max_unavailable = max_unavailable.max(0);
 
     let new_index = sets.iter().position(|rs| {
-        rs.metadata.labels.as_ref().and_then(|l| l.get(TEMPLATE_HASH_LABEL)) == Some(&hash)
+        rs.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(TEMPLATE_HASH_LABEL))
+            == Some(&hash)
     });
     let new_name = match new_index {
         Some(i) => {
             let mut rs = sets[i].clone();
             if revision_of(&rs) < max_revision {
-                set_annotation(&mut rs.metadata, REVISION_ANNOTATION, (max_revision + 1).to_string());
+                set_annotation(
+                    &mut rs.metadata,
+                    REVISION_ANNOTATION,
+                    (max_revision + 1).to_string(),
+                );
                 k.c.put(rs.clone());
-                sets[i] = k.c.get::<ReplicaSet>(Some(&namespace), name_of(&rs.metadata)).cloned().unwrap_or(rs);
+                sets[i] =
+                    k.c.get::<ReplicaSet>(Some(&namespace), name_of(&rs.metadata))
+                        .cloned()
+                        .unwrap_or(rs);
             }
             name_of(&sets[i].metadata).to_owned()
         }
         None => {
             let mut template = spec.template.clone();
             let meta = template.metadata.get_or_insert_with(Default::default);
-            meta.labels.get_or_insert_with(BTreeMap::new).insert(TEMPLATE_HASH_LABEL.into(), hash.clone());
+            meta.labels
+                .get_or_insert_with(BTreeMap::new)
+                .insert(TEMPLATE_HASH_LABEL.into(), hash.clone());
             let mut selector: LabelSelector = spec.selector.clone();
-            selector.match_labels.get_or_insert_with(BTreeMap::new).insert(TEMPLATE_HASH_LABEL.into(), hash.clone());
-            let old_pods_exist = !sets.is_empty();
-            let initial = if recreate || old_pods_exist { 0 } else { 0 };
+            selector
+                .match_labels
+                .get_or_insert_with(BTreeMap::new)
+                .insert(TEMPLATE_HASH_LABEL.into(), hash.clone());
             let rs = ReplicaSet {
                 metadata: ObjectMeta {
                     name: Some(format!("{}-{hash}", name_of(&d.metadata))),
                     namespace: Some(namespace.clone()),
                     labels: meta.labels.clone(),
                     annotations: Some(BTreeMap::from([
-                        ("deployment.kubernetes.io/desired-replicas".to_owned(), desired.to_string()),
-                        ("deployment.kubernetes.io/max-replicas".to_owned(), (desired + max_surge).to_string()),
-                        (REVISION_ANNOTATION.to_owned(), (max_revision + 1).to_string()),
+                        (
+                            "deployment.kubernetes.io/desired-replicas".to_owned(),
+                            desired.to_string(),
+                        ),
+                        (
+                            "deployment.kubernetes.io/max-replicas".to_owned(),
+                            (desired + max_surge).to_string(),
+                        ),
+                        (
+                            REVISION_ANNOTATION.to_owned(),
+                            (max_revision + 1).to_string(),
+                        ),
                     ])),
                     owner_references: Some(vec![owner_reference(&d)]),
                     ..ObjectMeta::default()
                 },
                 spec: Some(from_json(json!({
-                    "replicas": initial,
+                    "replicas": 0,
                     "minReadySeconds": spec.min_ready_seconds.unwrap_or(0),
                     "selector": selector,
                     "template": template,
@@ -342,7 +409,11 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
     };
     let paused = spec.paused.unwrap_or(false);
     let new_rs = |k: &Kube<'_>| k.c.get::<ReplicaSet>(Some(&namespace), &new_name).cloned();
-    let olds: Vec<ReplicaSet> = sets.iter().filter(|rs| name_of(&rs.metadata) != new_name).cloned().collect();
+    let olds: Vec<ReplicaSet> = sets
+        .iter()
+        .filter(|rs| name_of(&rs.metadata) != new_name)
+        .cloned()
+        .collect();
     let old_total: i32 = olds.iter().map(rs_replicas).sum();
     if !paused {
         if let Some(new) = new_rs(k) {
@@ -354,7 +425,11 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
                 for old in olds.iter().filter(|rs| rs_replicas(rs) > 0) {
                     scale_rs(k, &d, old.clone(), 0, max_surge);
                 }
-                let old_pods = olds.iter().any(|rs| owned_by::<Pod>(k, &namespace, uid_of(&rs.metadata)).next().is_some());
+                let old_pods = olds.iter().any(|rs| {
+                    owned_by::<Pod>(k, &namespace, uid_of(&rs.metadata))
+                        .next()
+                        .is_some()
+                });
                 if !old_pods {
                     scale_rs(k, &d, new, desired, max_surge);
                 }
@@ -380,7 +455,10 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
                     if budget <= 0 {
                         break;
                     }
-                    let current = k.c.get::<ReplicaSet>(Some(&namespace), name_of(&old.metadata)).cloned().unwrap_or_else(|| old.clone());
+                    let current =
+                        k.c.get::<ReplicaSet>(Some(&namespace), name_of(&old.metadata))
+                            .cloned()
+                            .unwrap_or_else(|| old.clone());
                     let unhealthy = rs_replicas(&current) - rs_available(&current);
                     let cut = unhealthy.min(budget).max(0);
                     if cut > 0 {
@@ -393,7 +471,10 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
                     if budget <= 0 {
                         break;
                     }
-                    let current = k.c.get::<ReplicaSet>(Some(&namespace), name_of(&old.metadata)).cloned().unwrap_or_else(|| old.clone());
+                    let current =
+                        k.c.get::<ReplicaSet>(Some(&namespace), name_of(&old.metadata))
+                            .cloned()
+                            .unwrap_or_else(|| old.clone());
                     let cut = rs_replicas(&current).min(budget);
                     if cut > 0 {
                         let to = rs_replicas(&current) - cut;
@@ -413,7 +494,10 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
     if idle.len() > limit {
         idle.sort_by_key(|rs| revision_of(rs));
         for rs in idle.iter().take(idle.len() - limit) {
-            if owned_by::<Pod>(k, &namespace, uid_of(&rs.metadata)).next().is_none() {
+            if owned_by::<Pod>(k, &namespace, uid_of(&rs.metadata))
+                .next()
+                .is_none()
+            {
                 k.c.remove::<ReplicaSet>(Some(&namespace), name_of(&rs.metadata));
             }
         }
@@ -421,16 +505,34 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
     deployment_status(k, d, &new_name, desired, max_unavailable);
 }
 
-fn deployment_status(k: &mut Kube<'_>, mut d: Deployment, new_name: &str, desired: i32, max_unavailable: i32) {
+fn deployment_status(
+    k: &mut Kube<'_>,
+    mut d: Deployment,
+    new_name: &str,
+    desired: i32,
+    max_unavailable: i32,
+) {
     let namespace = d.metadata.namespace.clone().unwrap_or_default();
-    let sets: Vec<ReplicaSet> = owned_by::<ReplicaSet>(k, &namespace, uid_of(&d.metadata)).cloned().collect();
+    let sets: Vec<ReplicaSet> = owned_by::<ReplicaSet>(k, &namespace, uid_of(&d.metadata))
+        .cloned()
+        .collect();
     let sum = |f: &dyn Fn(&ReplicaSet) -> i32| sets.iter().map(f).sum::<i32>();
     let replicas = sum(&|rs| rs.status.as_ref().map_or(0, |s| s.replicas));
-    let ready = sum(&|rs| rs.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0));
+    let ready = sum(&|rs| {
+        rs.status
+            .as_ref()
+            .and_then(|s| s.ready_replicas)
+            .unwrap_or(0)
+    });
     let available = sum(&rs_available);
     let new = sets.iter().find(|rs| name_of(&rs.metadata) == new_name);
-    let updated = new.and_then(|rs| rs.status.as_ref()).map_or(0, |s| s.replicas);
-    let revision = new.and_then(|rs| annotation(&rs.metadata, REVISION_ANNOTATION)).unwrap_or("1").to_owned();
+    let updated = new
+        .and_then(|rs| rs.status.as_ref())
+        .map_or(0, |s| s.replicas);
+    let revision = new
+        .and_then(|rs| annotation(&rs.metadata, REVISION_ANNOTATION))
+        .unwrap_or("1")
+        .to_owned();
     let complete = updated == desired && replicas == desired && available == desired;
     let now = k.now;
     let old = d.status.clone().unwrap_or_default();
@@ -446,19 +548,38 @@ fn deployment_status(k: &mut Kube<'_>, mut d: Deployment, new_name: &str, desire
         old.conditions
             .iter()
             .flatten()
-            .find(|c| c.type_ == ty && c.status == status && c.reason.as_deref() == Some(reason) && c.message.as_deref() == Some(message))
+            .find(|c| {
+                c.type_ == ty
+                    && c.status == status
+                    && c.reason.as_deref() == Some(reason)
+                    && c.message.as_deref() == Some(message)
+            })
             .and_then(|c| c.last_update_time.clone())
             .unwrap_or_else(|| time(now))
     };
     let (av_status, av_reason, av_message) = if available >= desired - max_unavailable {
-        ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+        (
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+        )
     } else {
-        ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+        (
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
     };
     let (pr_reason, pr_message) = if complete {
-        ("NewReplicaSetAvailable", format!("ReplicaSet \"{new_name}\" has successfully progressed."))
+        (
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{new_name}\" has successfully progressed."),
+        )
     } else {
-        ("ReplicaSetUpdated", format!("ReplicaSet \"{new_name}\" is progressing."))
+        (
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{new_name}\" is progressing."),
+        )
     };
     let conditions = json!([
         {"type": "Available", "status": av_status, "reason": av_reason, "message": av_message,
@@ -479,7 +600,12 @@ fn deployment_status(k: &mut Kube<'_>, mut d: Deployment, new_name: &str, desire
     if desired - available > 0 {
         status["unavailableReplicas"] = json!(desired - available);
     }
-    for key in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] {
+    for key in [
+        "replicas",
+        "updatedReplicas",
+        "readyReplicas",
+        "availableReplicas",
+    ] {
         if status[key] == json!(0) {
             status.as_object_mut().map(|m| m.remove(key));
         }
@@ -500,12 +626,22 @@ pub fn replicasets(k: &mut Kube<'_>) {
         let name = name_of(&rs.metadata).to_owned();
         let spec = rs.spec.clone().unwrap_or_default();
         let want = spec.replicas.unwrap_or(1);
-        let mut pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid).filter(|p| live(p)).cloned().collect();
+        let mut pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+            .filter(|p| live(p))
+            .cloned()
+            .collect();
         let have = i32::try_from(pods.len()).unwrap_or(i32::MAX);
         if have < want {
             let template = spec.template.clone().unwrap_or_default();
             for _ in have..want {
-                let pod = create_pod(k, &template, &namespace, &format!("{name}-"), owner_reference(&rs), |_| {});
+                let pod = create_pod(
+                    k,
+                    &template,
+                    &namespace,
+                    &format!("{name}-"),
+                    owner_reference(&rs),
+                    |_| {},
+                );
                 events::record(
                     k,
                     events::reference(&rs),
@@ -520,7 +656,11 @@ pub fn replicasets(k: &mut Kube<'_>) {
             // Unscheduled, then not ready, then the newest go first.
             pods.sort_by_key(|p| {
                 let scheduled = p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some();
-                (scheduled, pod_ready(p), std::cmp::Reverse(p.metadata.creation_timestamp.clone()))
+                (
+                    scheduled,
+                    pod_ready(p),
+                    std::cmp::Reverse(p.metadata.creation_timestamp.clone()),
+                )
             });
             let excess = usize::try_from(have - want).unwrap_or(0);
             for pod in pods.iter().take(excess) {
@@ -537,10 +677,16 @@ pub fn replicasets(k: &mut Kube<'_>) {
                 );
             }
         }
-        let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid).filter(|p| live(p)).cloned().collect();
+        let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+            .filter(|p| live(p))
+            .cloned()
+            .collect();
         let ready = pods.iter().filter(|p| pod_ready(p)).count();
         let selector = LabelQuery::from_label_selector(&spec.selector);
-        let labeled = pods.iter().filter(|p| selector.matches(p.metadata.labels.as_ref())).count();
+        let labeled = pods
+            .iter()
+            .filter(|p| selector.matches(p.metadata.labels.as_ref()))
+            .count();
         let mut status = json!({
             "replicas": pods.len(),
             "fullyLabeledReplicas": labeled,
@@ -596,13 +742,17 @@ fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
     let spec = ds.spec.clone().unwrap_or_default();
     let template_spec = spec.template.spec.clone().unwrap_or_default();
     let hash = template_hash(&spec.template);
-    let eligible: Vec<String> = k
-        .c
-        .all::<Node>()
-        .filter(|n| matches_node(&template_spec, n) && untolerated_taint(&template_spec, n).is_none())
-        .map(|n| name_of(&n.metadata).to_owned())
+    let eligible: Vec<String> =
+        k.c.all::<Node>()
+            .filter(|n| {
+                matches_node(&template_spec, n) && untolerated_taint(&template_spec, n).is_none()
+            })
+            .map(|n| name_of(&n.metadata).to_owned())
+            .collect();
+    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+        .filter(|p| live(p))
+        .cloned()
         .collect();
-    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid).filter(|p| live(p)).cloned().collect();
     // Pods for nodes that are gone or no longer eligible.
     for pod in &pods {
         if daemon_pod_node(pod).is_none_or(|n| !eligible.contains(&n)) {
@@ -611,33 +761,51 @@ fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
     }
     // A pod for every eligible node without one.
     for node in &eligible {
-        if pods.iter().any(|p| daemon_pod_node(p).as_ref() == Some(node)) {
+        if pods
+            .iter()
+            .any(|p| daemon_pod_node(p).as_ref() == Some(node))
+        {
             continue;
         }
         let node = node.clone();
         let hash = hash.clone();
-        let pod = create_pod(k, &spec.template, &namespace, &format!("{name}-"), owner_reference(&ds), move |pod| {
-            pod.metadata.labels.get_or_insert_with(BTreeMap::new).insert(DS_HASH_LABEL.into(), hash);
-            pod.metadata.labels.get_or_insert_with(BTreeMap::new).insert("pod-template-generation".into(), "1".into());
-            if let Some(spec) = pod.spec.as_mut() {
-                let mut affinity = spec.affinity.clone().unwrap_or_default();
-                affinity.node_affinity = Some(from_json(json!({
-                    "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
-                    ]}
-                })));
-                spec.affinity = Some(affinity);
-                let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
-                for (key, effect) in [
-                    ("node.kubernetes.io/disk-pressure", "NoSchedule"),
-                    ("node.kubernetes.io/memory-pressure", "NoSchedule"),
-                    ("node.kubernetes.io/pid-pressure", "NoSchedule"),
-                    ("node.kubernetes.io/unschedulable", "NoSchedule"),
-                ] {
-                    tolerations.push(from_json(json!({"key": key, "operator": "Exists", "effect": effect})));
+        let pod = create_pod(
+            k,
+            &spec.template,
+            &namespace,
+            &format!("{name}-"),
+            owner_reference(&ds),
+            move |pod| {
+                pod.metadata
+                    .labels
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(DS_HASH_LABEL.into(), hash);
+                pod.metadata
+                    .labels
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert("pod-template-generation".into(), "1".into());
+                if let Some(spec) = pod.spec.as_mut() {
+                    let mut affinity = spec.affinity.clone().unwrap_or_default();
+                    affinity.node_affinity = Some(from_json(json!({
+                        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
+                        ]}
+                    })));
+                    spec.affinity = Some(affinity);
+                    let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
+                    for (key, effect) in [
+                        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+                        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+                        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+                        ("node.kubernetes.io/unschedulable", "NoSchedule"),
+                    ] {
+                        tolerations.push(from_json(
+                            json!({"key": key, "operator": "Exists", "effect": effect}),
+                        ));
+                    }
                 }
-            }
-        });
+            },
+        );
         events::record(
             k,
             events::reference(&ds),
@@ -649,16 +817,31 @@ fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
         );
     }
     // Rolling update: one outdated pod at a time, once every pod is ready.
-    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid).filter(|p| live(p)).cloned().collect();
-    let outdated = |p: &Pod| p.metadata.labels.as_ref().and_then(|l| l.get(DS_HASH_LABEL)) != Some(&hash);
+    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+        .filter(|p| live(p))
+        .cloned()
+        .collect();
+    let outdated = |p: &Pod| {
+        p.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(DS_HASH_LABEL))
+            != Some(&hash)
+    };
     let terminating = owned_by::<Pod>(k, &namespace, &uid).any(|p| !live(p));
     if !terminating && pods.iter().all(pod_ready) {
         if let Some(old) = pods.iter().find(|p| outdated(p)) {
             kubelet::delete_pod(k, &namespace, name_of(&old.metadata), None);
         }
     }
-    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid).filter(|p| live(p)).cloned().collect();
-    let scheduled = pods.iter().filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()).count();
+    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+        .filter(|p| live(p))
+        .cloned()
+        .collect();
+    let scheduled = pods
+        .iter()
+        .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some())
+        .count();
     let ready = pods.iter().filter(|p| pod_ready(p)).count();
     let updated = pods.iter().filter(|p| !outdated(p)).count();
     let mut status = json!({
@@ -685,11 +868,14 @@ mod tests {
 
     #[test]
     fn hashes_look_like_kubernetes_ones() {
-        let template: PodTemplateSpec = from_json(json!({"metadata": {"labels": {"k8s-app": "kube-dns"}},
+        let template: PodTemplateSpec =
+            from_json(json!({"metadata": {"labels": {"k8s-app": "kube-dns"}},
             "spec": {"containers": [{"name": "coredns", "image": "coredns"}]}}));
         let hash = template_hash(&template);
         assert!((8..=10).contains(&hash.len()), "{hash}");
-        assert!(hash.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+        assert!(hash
+            .chars()
+            .all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
         assert_eq!(hash, template_hash(&template.clone()));
         assert_eq!(safe_encode("0123456789"), "456789bcdf");
     }
