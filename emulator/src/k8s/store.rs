@@ -20,7 +20,7 @@ use crate::clock::Timestamp;
 use crate::ids::IdGen;
 
 /// How many changes the watch log keeps per cluster; a watch from an older resourceVersion gets 410.
-pub const LOG_CAPACITY: usize = 4096;
+pub const LOG_CAPACITY: usize = 1024;
 
 /// The objects of one kind, by `<namespace>/<name>` (or `<name>` when cluster-scoped).
 #[derive(Debug, Clone, Serialize, Deserialize)]
