@@ -24,6 +24,11 @@ use super::store::{name_of, uid_of};
 
 /// Schedules every pod waiting for a node, and starts pods bound by their creator.
 pub fn schedule(k: &mut Kube<'_>) {
+    let live: std::collections::BTreeSet<String> =
+        k.c.all::<Pod>()
+            .map(|p| uid_of(&p.metadata).to_owned())
+            .collect();
+    k.c.reported.retain(|uid, _| live.contains(uid));
     let waiting: Vec<Pod> =
         k.c.all::<Pod>()
             .filter(|p| {
