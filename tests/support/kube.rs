@@ -219,3 +219,99 @@ pub fn columns_of(table: &str, needle: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// What [`provision`] built.
+#[derive(Debug, Clone)]
+pub struct Provisioned {
+    /// The public subnets (nodegroups).
+    pub public_subnets: Vec<String>,
+    /// The private subnets (Fargate profiles).
+    pub private_subnets: Vec<String>,
+}
+
+/// boto3, in one process: an eksctl-shaped VPC (three public and three private /19s in
+/// 192.168.0.0/16), the cluster, pod-execution and node roles, the cluster (then the clock moves 600 s
+/// through the admin API), each Fargate profile in turn (180 s each), and nodegroups (180 s).
+const PROVISION: &str = r#"
+import json, sys, urllib.request, boto3
+region, cluster, profiles, nodegroups, admin = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
+def advance(seconds):
+    req = urllib.request.Request(admin + "/_emulator/clock/advance", data=json.dumps({"seconds": seconds}).encode(), method="POST")
+    urllib.request.urlopen(req).read()
+ec2 = boto3.client("ec2", region_name=region)
+iam = boto3.client("iam", region_name=region)
+eks = boto3.client("eks", region_name=region)
+azs = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:3]
+vpc = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+public, private = [], []
+for i, az in enumerate(azs):
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="192.168.%d.0/19" % (32 * i), AvailabilityZone=az)["Subnet"]["SubnetId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    public.append(subnet)
+for i, az in enumerate(azs):
+    private.append(ec2.create_subnet(VpcId=vpc, CidrBlock="192.168.%d.0/19" % (96 + 32 * i), AvailabilityZone=az)["Subnet"]["SubnetId"])
+def role(name, service):
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+cluster_role = role(cluster + "-cluster", "eks.amazonaws.com")
+pods_role = role(cluster + "-pods", "eks-fargate-pods.amazonaws.com")
+node_role = role(cluster + "-nodes", "ec2.amazonaws.com")
+eks.create_cluster(name=cluster, roleArn=cluster_role, resourcesVpcConfig={"subnetIds": public + private})
+advance(600)
+for name, selectors in profiles:
+    eks.create_fargate_profile(clusterName=cluster, fargateProfileName=name, podExecutionRoleArn=pods_role, subnets=private, selectors=selectors)
+    advance(180)
+for name, size in nodegroups:
+    eks.create_nodegroup(clusterName=cluster, nodegroupName=name, nodeRole=node_role, subnets=public, instanceTypes=["m5.large"],
+                         scalingConfig={"minSize": size, "maxSize": size, "desiredSize": size})
+    advance(180)
+print(json.dumps({"public": public, "private": private}))
+"#;
+
+/// Builds a cluster the way eksctl lays one out (see [`PROVISION`]): `profiles` as
+/// `[(name, [{"namespace": …, "labels": {…}}])]`, `nodegroups` as `[(name, size)]`.
+pub fn provision(
+    emu: &TestEmulator,
+    region: &str,
+    cluster: &str,
+    profiles: &serde_json::Value,
+    nodegroups: &serde_json::Value,
+) -> Provisioned {
+    let out = run(Command::new("python3")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ENDPOINT_URL", emu.url())
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .args(["-c", PROVISION, region, cluster])
+        .arg(profiles.to_string())
+        .arg(nodegroups.to_string())
+        .arg(emu.url()));
+    assert!(
+        out.status.success(),
+        "provisioning failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("provisioning prints JSON");
+    let list = |key: &str| -> Vec<String> {
+        built[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    emu.emulator().with_world(|_, _| ());
+    Provisioned {
+        public_subnets: list("public"),
+        private_subnets: list("private"),
+    }
+}
