@@ -29,16 +29,29 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// AWS region. Defaults to the value set in your AWS config (~/.aws/config)
-    #[arg(short = 'r', long, global = true, value_name = "string")]
+    #[arg(
+        help_heading = "AWS client",
+        short = 'r',
+        long,
+        global = true,
+        value_name = "string"
+    )]
     pub region: Option<String>,
     /// AWS credentials profile to use (defaults to the value of the AWS_PROFILE environment variable)
-    #[arg(short = 'p', long, global = true, value_name = "string")]
+    #[arg(
+        help_heading = "AWS client",
+        short = 'p',
+        long,
+        global = true,
+        value_name = "string"
+    )]
     pub profile: Option<String>,
     /// Send every AWS API request to this endpoint, e.g. the emulator (defaults to the value of the AWS_ENDPOINT_URL environment variable)
-    #[arg(long, global = true, value_name = "url")]
+    #[arg(help_heading = "AWS client", long, global = true, value_name = "url")]
     pub endpoint_url: Option<String>,
     /// set log level, use 0 to silence, 4 for debugging and 5 for debugging with AWS debug logging
     #[arg(
+        help_heading = "Common",
         short = 'v',
         long,
         global = true,
@@ -48,6 +61,7 @@ pub struct GlobalArgs {
     pub verbose: u8,
     /// toggle colorized logs (valid options: true, false, fabulous)
     #[arg(
+        help_heading = "Common",
         short = 'C',
         long,
         global = true,
@@ -56,10 +70,10 @@ pub struct GlobalArgs {
     )]
     pub color: String,
     /// maximum waiting time for any long-running operation
-    #[arg(long, global = true, default_value = "25m0s", value_parser = parse_duration, value_name = "duration")]
+    #[arg(help_heading = "AWS client", long, global = true, default_value = "25m0s", value_parser = parse_duration, value_name = "duration")]
     pub timeout: Duration,
     /// dump logs to disk on failure if set to true
-    #[arg(short = 'd', long = "dumpLogs", global = true)]
+    #[arg(help_heading = "Common", short = 'd', long = "dumpLogs", global = true)]
     pub dump_logs: bool,
 }
 

@@ -688,7 +688,7 @@ fp-9bfc77ad\tdev\t\t\t<none>\t\tarn:aws:iam::123456789012:role/eksctl-fargate-ex
         for c in line.chars() {
             if c == '\t' {
                 out.push(' ');
-                while out.len() % 8 != 0 {
+                while !out.len().is_multiple_of(8) {
                     out.push(' ');
                 }
             } else {

@@ -372,7 +372,7 @@ fn config_from_flags(
         config.fargate_profiles = Some(vec![config::default_fargate_profile()]);
     }
     // HEAD: `--fargate` without an explicit `--managed` means no nodegroup at all.
-    let wants_nodegroup = !args.without_nodegroup && !(args.fargate && args.managed.is_none());
+    let wants_nodegroup = !(args.without_nodegroup || (args.fargate && args.managed.is_none()));
     if wants_nodegroup {
         let nodes = args.nodes.unwrap_or(config::DEFAULT_NODE_COUNT);
         let ng = NodeGroup {
