@@ -11,7 +11,7 @@
 
 use aws_config::BehaviorVersion;
 use aws_sdk_eks::config::{Region, SharedHttpClient};
-use aws_sdk_eks::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_eks::error::ProvideErrorMetadata;
 
 use crate::Context;
 
@@ -98,8 +98,22 @@ where
     match (err.code(), err.message()) {
         (Some(code), Some(message)) if !message.is_empty() => format!("{code}: {message}"),
         (Some(code), _) => code.to_owned(),
-        _ => DisplayErrorContext(err).to_string(),
+        _ => error_chain(err),
     }
+}
+
+/// An error and its sources, joined with `: ` as Go's wrapped errors read (repeats dropped).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last().is_none_or(|last| !last.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }
 
 /// The error code of an SDK error, if the service sent one.

@@ -372,3 +372,219 @@ async fn the_eks5_check_refuses_an_old_platform_before_any_profile_call() {
     );
     assert_eq!(calls(&client).len(), 2);
 }
+
+const CFN: &str = "https://cloudformation.ap-northeast-1.amazonaws.com/";
+
+fn list_stacks(names: &[&str]) -> ReplayEvent {
+    let members: String = names
+        .iter()
+        .map(|n| {
+            format!(
+                "<member><StackId>arn:aws:cloudformation:ap-northeast-1:123456789012:stack/{n}/8d2a4f50-10e9-11ea-8b6e-0a5c9bd2c4ae</StackId><StackStatus>CREATE_COMPLETE</StackStatus><StackName>{n}</StackName><CreationTime>2019-11-27T09:04:26.345Z</CreationTime></member>"
+            )
+        })
+        .collect();
+    xml(
+        CFN,
+        &format!(
+            r#"<ListStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ListStacksResult><StackSummaries>{members}</StackSummaries></ListStacksResult><ResponseMetadata><RequestId>5ccc7dcd-744c-11e5-be70-1b08c228efb3</RequestId></ResponseMetadata></ListStacksResponse>"#
+        ),
+    )
+}
+
+fn describe_stack(name: &str, status: &str, outputs: &[(&str, &str)]) -> ReplayEvent {
+    let outputs: String = outputs
+        .iter()
+        .map(|(k, v)| {
+            format!("<member><OutputKey>{k}</OutputKey><OutputValue>{v}</OutputValue></member>")
+        })
+        .collect();
+    xml(
+        CFN,
+        &format!(
+            r#"<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>{name}</StackName><StackId>arn:aws:cloudformation:ap-northeast-1:123456789012:stack/{name}/8d2a4f50-10e9-11ea-8b6e-0a5c9bd2c4ae</StackId><CreationTime>2019-11-27T09:04:26.345Z</CreationTime><StackStatus>{status}</StackStatus><Outputs>{outputs}</Outputs><Tags><member><Key>alpha.eksctl.io/cluster-name</Key><Value>{CLUSTER}</Value></member><member><Key>eksctl.cluster.k8s.io/v1alpha1/cluster-name</Key><Value>{CLUSTER}</Value></member></Tags></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>b9b4b068-3a41-11e5-94eb-0a5c9bd2c4ae</RequestId></ResponseMetadata></DescribeStacksResponse>"#
+        ),
+    )
+}
+
+fn cfn_empty(action: &str) -> ReplayEvent {
+    xml(
+        CFN,
+        &format!(
+            r#"<{action}Response xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ResponseMetadata><RequestId>c9b4b068-3a41-11e5-94eb-0a5c9bd2c4ae</RequestId></ResponseMetadata></{action}Response>"#
+        ),
+    )
+}
+
+fn actions(client: &StaticReplayClient) -> Vec<String> {
+    calls(client)
+        .into_iter()
+        .map(|c| match c.split_once(" Action=") {
+            Some((_, action)) => action.to_owned(),
+            None => c,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn create_fargateprofile_on_an_unowned_cluster_creates_the_fargate_role_stack() {
+    let fargate = format!("eksctl-{CLUSTER}-fargate");
+    let role = "arn:aws:iam::123456789012:role/eksctl-fargate-example-cluster-FargatePodExecutionRole-1G0J6O8QXAKS5";
+    let base =
+        format!("https://eks.ap-northeast-1.amazonaws.com/clusters/{CLUSTER}/fargate-profiles");
+    let client = StaticReplayClient::new(vec![
+        caller_identity(),
+        describe_cluster("1.32", "eks.30"),
+        list_stacks(&["some-other-stack"]),
+        list_stacks(&["some-other-stack"]),
+        xml(
+            CFN,
+            &format!(
+                r#"<CreateStackResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><CreateStackResult><StackId>arn:aws:cloudformation:ap-northeast-1:123456789012:stack/{fargate}/8d2a4f50-10e9-11ea-8b6e-0a5c9bd2c4ae</StackId></CreateStackResult><ResponseMetadata><RequestId>d9b4b068-3a41-11e5-94eb-0a5c9bd2c4ae</RequestId></ResponseMetadata></CreateStackResponse>"#
+            ),
+        ),
+        describe_stack(&fargate, "CREATE_IN_PROGRESS", &[]),
+        describe_stack(
+            &fargate,
+            "CREATE_COMPLETE",
+            &[("FargatePodExecutionRoleARN", role)],
+        ),
+        list_profiles(&[]),
+        profile(&base, "fp-test", "CREATING"),
+        profile(&format!("{base}/fp-test"), "fp-test", "ACTIVE"),
+    ]);
+    let (code, stdout, stderr) = run(
+        &client,
+        &[
+            "create",
+            "fargateprofile",
+            "fp-test",
+            "--namespace",
+            "default",
+            "--cluster",
+            CLUSTER,
+            "--region",
+            "ap-northeast-1",
+        ],
+    )
+    .await;
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        format!(
+            "[ℹ]  deploying stack \"{fargate}\"\n\
+             [ℹ]  waiting for CloudFormation stack \"{fargate}\"\n\
+             [ℹ]  waiting for CloudFormation stack \"{fargate}\"\n\
+             [ℹ]  creating Fargate profile \"fp-test\" on EKS cluster \"{CLUSTER}\"\n\
+             [ℹ]  created Fargate profile \"fp-test\" on EKS cluster \"{CLUSTER}\"\n"
+        )
+    );
+    assert_eq!(
+        actions(&client)[2..7],
+        [
+            "ListStacks",
+            "ListStacks",
+            "CreateStack",
+            "DescribeStacks",
+            "DescribeStacks"
+        ]
+    );
+    let requests: Vec<_> = client.actual_requests().collect();
+    let create_stack = String::from_utf8_lossy(requests[4].body().bytes().unwrap()).into_owned();
+    assert!(create_stack.contains(&format!("StackName={fargate}")));
+    assert!(create_stack.contains("CAPABILITY_NAMED_IAM"));
+    assert!(create_stack.contains("FargatePodExecutionRole"));
+    let create: serde_json::Value =
+        serde_json::from_slice(requests[8].body().bytes().unwrap()).unwrap();
+    assert_eq!(create["podExecutionRoleArn"], role);
+}
+
+#[tokio::test]
+async fn a_cluster_stack_from_before_fargate_asks_for_update_cluster() {
+    let stack = format!("eksctl-{CLUSTER}-cluster");
+    let client = StaticReplayClient::new(vec![
+        caller_identity(),
+        describe_cluster("1.14", "eks.5"),
+        list_stacks(&[&stack]),
+        describe_stack(
+            &stack,
+            "CREATE_COMPLETE",
+            &[("VPC", "vpc-0e5a3f4c2b1d0e9f8")],
+        ),
+        list_stacks(&[&stack]),
+    ]);
+    let (code, stdout, stderr) = run(
+        &client,
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            "--cluster",
+            CLUSTER,
+            "--region",
+            "ap-northeast-1",
+        ],
+    )
+    .await;
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert_eq!(
+        stderr,
+        format!("Error: couldn't refresh role arn: no output \"FargatePodExecutionRoleARN\" in stack \"{stack}\"; the cluster was created with a version of eksctl or ekscli without Fargate support, run 'ekscli update cluster --name={CLUSTER} --region=ap-northeast-1 --approve' to add the Fargate pod execution role, then try again\n")
+    );
+}
+
+#[tokio::test]
+async fn delete_without_wait_removes_the_unused_fargate_role_stack() {
+    let fargate = format!("eksctl-{CLUSTER}-fargate");
+    let base =
+        format!("https://eks.ap-northeast-1.amazonaws.com/clusters/{CLUSTER}/fargate-profiles");
+    let client = StaticReplayClient::new(vec![
+        caller_identity(),
+        describe_cluster("1.32", "eks.30"),
+        profile(&format!("{base}/fp-test"), "fp-test", "DELETING"),
+        list_profiles(&["fp-test"]),
+        list_stacks(&[&fargate]),
+        describe_stack(&fargate, "CREATE_COMPLETE", &[]),
+        xml(
+            CFN,
+            &format!(
+                r#"<UpdateTerminationProtectionResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><UpdateTerminationProtectionResult><StackId>arn:aws:cloudformation:ap-northeast-1:123456789012:stack/{fargate}/8d2a4f50-10e9-11ea-8b6e-0a5c9bd2c4ae</StackId></UpdateTerminationProtectionResult><ResponseMetadata><RequestId>e9b4b068-3a41-11e5-94eb-0a5c9bd2c4ae</RequestId></ResponseMetadata></UpdateTerminationProtectionResponse>"#
+            ),
+        ),
+        cfn_empty("DeleteStack"),
+    ]);
+    let (code, stdout, stderr) = run(
+        &client,
+        &[
+            "delete",
+            "fargateprofile",
+            "--cluster",
+            CLUSTER,
+            "--name",
+            "fp-test",
+            "--region",
+            "ap-northeast-1",
+        ],
+    )
+    .await;
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        format!(
+            "[ℹ]  deleting unused fargate role\n\
+             [ℹ]  will delete stack \"{fargate}\"\n\
+             [ℹ]  deleted Fargate profile \"fp-test\" on EKS cluster \"{CLUSTER}\"\n"
+        )
+    );
+    assert_eq!(
+        actions(&client)[3..],
+        [
+            format!("GET eks.ap-northeast-1.amazonaws.com/clusters/{CLUSTER}/fargate-profiles"),
+            "ListStacks".to_owned(),
+            "DescribeStacks".to_owned(),
+            "UpdateTerminationProtection".to_owned(),
+            "DeleteStack".to_owned(),
+        ]
+    );
+}
