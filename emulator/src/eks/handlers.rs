@@ -10,6 +10,7 @@ use super::dto::{
 use super::error::EksError;
 use super::model::{validate_name, validate_tags, Cluster};
 use super::versions;
+use crate::directory::Lookup;
 use crate::state::{Emulator, Env};
 use crate::wire::error::AwsError;
 use crate::wire::rest_json::{self, json_body, ok, paginate, query_param};
@@ -54,10 +55,24 @@ pub fn create_cluster(req: &Req<'_>) -> Result {
     let new = input
         .into_new_cluster()
         .map_err(|parameter| EksError::MissingParameter { parameter })?;
+    let input_name = new.name.clone();
     req.emu.with_world(|world, now| {
-        let (ids, region) = world.region(&req.ctx.account, &req.ctx.region);
-        let cluster = region.eks.create_cluster(&req.env(now), ids, new)?;
-        Ok(req.cluster_response(cluster))
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let (ids, eks, ec2) = (scope.ids, &mut scope.region.eks, &mut scope.region.ec2);
+        ec2.ensure_default_vpc(ids, &req.ctx.region);
+        let directory = Lookup {
+            iam: scope.iam,
+            ec2,
+        };
+        let cluster = eks.create_cluster(&req.env(now), ids, &directory, new)?;
+        if cluster.vpc.cluster_security_group_id.is_empty() {
+            let (name, vpc) = (cluster.name.clone(), cluster.vpc.vpc_id.clone());
+            let group = ec2.create_cluster_security_group(ids, &vpc, &name);
+            if let Some(cluster) = eks.clusters.get_mut(&name) {
+                cluster.vpc.cluster_security_group_id = group;
+            }
+        }
+        Ok(req.cluster_response(eks.cluster(&input_name)?))
     })
 }
 
