@@ -52,6 +52,21 @@ impl TestEmulator {
         );
     }
 
+    /// The default subnets of `region` in the test account, as (subnet id, Availability Zone), made
+    /// on first use as a real account has them.
+    pub fn default_subnets(&self, region: &str) -> Vec<(String, String)> {
+        self.emulator().with_world(|world, _| {
+            let scope = world.scope(ACCOUNT, region);
+            let ec2 = &mut scope.region.ec2;
+            ec2.ensure_default_vpc(scope.ids, region);
+            ec2.subnets
+                .values()
+                .filter(|s| s.default_for_az)
+                .map(|s| (s.id.clone(), s.availability_zone.clone()))
+                .collect()
+        })
+    }
+
     /// An SDK config for `region`, with dummy static credentials, pointed at this emulator.
     pub async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
         sdk_config(&self.url(), region).await
