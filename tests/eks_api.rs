@@ -80,7 +80,9 @@ async fn a_cluster_is_created_with_a_real_role_on_default_subnets_in_their_vpc()
         scope.region.ec2.default_vpc().map(|v| v.id.clone())
     });
     assert_eq!(vpc.vpc_id(), default_vpc.as_deref());
-    let group = vpc.cluster_security_group_id().expect("a cluster security group");
+    let group = vpc
+        .cluster_security_group_id()
+        .expect("a cluster security group");
     let group_name = emu.emulator().with_world(|world, _| {
         let scope = world.scope(support::ACCOUNT, REGION);
         scope.region.ec2.security_groups[group].name.clone()
@@ -88,7 +90,11 @@ async fn a_cluster_is_created_with_a_real_role_on_default_subnets_in_their_vpc()
     assert!(group_name.starts_with("eks-cluster-sg-c1-"), "{group_name}");
 
     // When the cluster is gone, so is its security group.
-    eks.delete_cluster().name("c1").send().await.expect("DeleteCluster");
+    eks.delete_cluster()
+        .name("c1")
+        .send()
+        .await
+        .expect("DeleteCluster");
     emu.advance(300);
     let exists = emu.emulator().with_world(|world, _| {
         let scope = world.scope(support::ACCOUNT, REGION);
@@ -124,7 +130,8 @@ async fn create_cluster_refuses_roles_and_subnets_as_eks_does() {
             )
         );
     }
-    let (status, code, message) = failure(create(&cluster_role, &[a, "subnet-0"]).await.unwrap_err());
+    let (status, code, message) =
+        failure(create(&cluster_role, &[a, "subnet-0"]).await.unwrap_err());
     assert_eq!((status, code.as_str()), (400, "InvalidParameterException"));
     assert!(
         message.starts_with("The subnet ID 'subnet-0' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound; Request ID: "),

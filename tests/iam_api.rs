@@ -52,7 +52,13 @@ async fn a_role_is_created_read_listed_updated_and_deleted() {
         .path("/eks/")
         .assume_role_policy_document(EKS_TRUST)
         .description("cluster role")
-        .tags(Tag::builder().key("team").value("platform").build().unwrap())
+        .tags(
+            Tag::builder()
+                .key("team")
+                .value("platform")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("CreateRole")
@@ -76,7 +82,12 @@ async fn a_role_is_created_read_listed_updated_and_deleted() {
     );
     assert_eq!(created.max_session_duration(), Some(3600));
 
-    let got = iam.get_role().role_name("eks-cluster").send().await.unwrap();
+    let got = iam
+        .get_role()
+        .role_name("eks-cluster")
+        .send()
+        .await
+        .unwrap();
     let role = got.role.unwrap();
     assert_eq!(role.description(), Some("cluster role"));
     assert_eq!(role.tags().len(), 1);
@@ -122,9 +133,19 @@ async fn a_role_is_created_read_listed_updated_and_deleted() {
         Some(url_encoded(FARGATE_TRUST).as_str())
     );
 
-    iam.delete_role().role_name("eks-cluster").send().await.unwrap();
+    iam.delete_role()
+        .role_name("eks-cluster")
+        .send()
+        .await
+        .unwrap();
     expect(
-        failure(iam.get_role().role_name("eks-cluster").send().await.unwrap_err()),
+        failure(
+            iam.get_role()
+                .role_name("eks-cluster")
+                .send()
+                .await
+                .unwrap_err(),
+        ),
         404,
         "NoSuchEntity",
         "The role with name eks-cluster cannot be found.",
@@ -143,7 +164,12 @@ async fn iam_is_global_across_the_regions_of_an_account() {
         .await
         .unwrap();
     let elsewhere = iam(&emu, "ap-northeast-1").await;
-    let role = elsewhere.get_role().role_name("global").send().await.unwrap();
+    let role = elsewhere
+        .get_role()
+        .role_name("global")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(role.role.unwrap().role_name(), "global");
 }
 
@@ -179,7 +205,10 @@ async fn managed_and_inline_policies_attach_list_and_detach() {
         .iter()
         .filter_map(|p| p.policy_name())
         .collect();
-    assert_eq!(names, ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"]);
+    assert_eq!(
+        names,
+        ["AmazonEKSClusterPolicy", "AmazonEKSVPCResourceController"]
+    );
     let policy = iam
         .get_policy()
         .policy_arn(CLUSTER_POLICY)
@@ -206,7 +235,12 @@ async fn managed_and_inline_policies_attach_list_and_detach() {
         .await
         .unwrap();
     assert_eq!(inline.policy_document(), url_encoded(INLINE));
-    let names = iam.list_role_policies().role_name("r").send().await.unwrap();
+    let names = iam
+        .list_role_policies()
+        .role_name("r")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(names.policy_names(), ["read"]);
 
     expect(
@@ -387,7 +421,13 @@ async fn instance_profiles_hold_one_role_and_block_its_deletion() {
         "DeleteConflict",
         "Cannot delete entity, must remove roles from instance profile first.",
     );
-    let err = failure(iam.delete_role().role_name("node").send().await.unwrap_err());
+    let err = failure(
+        iam.delete_role()
+            .role_name("node")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     expect(err, in_use.0, in_use.1, in_use.2);
     let err = failure(
         iam.delete_instance_profile()

@@ -77,12 +77,22 @@ mod tests {
         ec2.ensure_default_vpc(&mut ids, "us-east-1");
         let vpc = ec2.default_vpc().unwrap().id.clone();
         let private = ec2
-            .create_subnet(&mut ids, &vpc, "172.31.128.0/20", Some("us-east-1a"), None, Vec::new())
+            .create_subnet(
+                &mut ids,
+                &vpc,
+                "172.31.128.0/20",
+                Some("us-east-1a"),
+                None,
+                Vec::new(),
+            )
             .unwrap()
             .id
             .clone();
         // A new subnet follows the main route table, which routes to the default internet gateway.
-        let lookup = Lookup { iam: &iam, ec2: &ec2 };
+        let lookup = Lookup {
+            iam: &iam,
+            ec2: &ec2,
+        };
         assert!(!lookup.subnet(&private).unwrap().private);
         let role = lookup.role("arn:aws:iam::123456789012:role/pods").unwrap();
         assert_eq!(role.trusted_services, ["eks-fargate-pods.amazonaws.com"]);

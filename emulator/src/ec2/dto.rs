@@ -403,17 +403,20 @@ pub fn write_address(w: &mut Writer, ec2: &Ec2Region, address: &Address, owner: 
     w.leaf("networkBorderGroup", owner.region);
 }
 
+/// A protocol and port range, under which EC2 lists a group's rules.
+type PortRange<'a> = (&'a str, Option<i32>, Option<i32>);
+
 fn write_permissions(w: &mut Writer, name: &str, rules: &[Rule], owner: Owner<'_>) {
     // EC2 groups rules by protocol and port range, each with its ranges and groups.
-    let mut grouped: Vec<(&str, Option<i32>, Option<i32>, Vec<&Rule>)> = Vec::new();
+    let mut grouped: Vec<(PortRange<'_>, Vec<&Rule>)> = Vec::new();
     for rule in rules {
         let key = (rule.protocol.as_str(), rule.from_port, rule.to_port);
-        match grouped.iter_mut().find(|(p, f, t, _)| (*p, *f, *t) == key) {
-            Some((_, _, _, members)) => members.push(rule),
-            None => grouped.push((key.0, key.1, key.2, vec![rule])),
+        match grouped.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(rule),
+            None => grouped.push((key, vec![rule])),
         }
     }
-    w.items(name, grouped, |w, (protocol, from, to, members)| {
+    w.items(name, grouped, |w, ((protocol, from, to), members)| {
         w.leaf("ipProtocol", protocol);
         w.opt_leaf("fromPort", from.map(|p| p.to_string()).as_deref());
         w.opt_leaf("toPort", to.map(|p| p.to_string()).as_deref());

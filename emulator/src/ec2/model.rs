@@ -205,6 +205,15 @@ pub struct NatGateway {
     pub scheduled: Option<Scheduled<NatGatewayState>>,
 }
 
+impl NatGateway {
+    /// Whether `DescribeNatGateways` still lists it at `now` (deleted ones go after an hour).
+    #[must_use]
+    pub fn visible_at(&self, now: Timestamp) -> bool {
+        self.deleted_at
+            .is_none_or(|at| now.0 < at.0 + DELETED_NAT_VISIBLE_MS)
+    }
+}
+
 /// Why a NAT gateway failed, as EC2 reports it (`FailureCode`, `FailureMessage`; the message is the
 /// real one, GH aws-samples/cfn101-workshop#165).
 #[must_use]
@@ -1138,10 +1147,7 @@ impl Ec2Region {
         let nat = self
             .nat_gateways
             .get_mut(id)
-            .filter(|n| {
-                !n.deleted_at
-                    .is_some_and(|at| now.0 >= at.0 + DELETED_NAT_VISIBLE_MS)
-            })
+            .filter(|n| n.visible_at(now))
             .ok_or_else(|| Ec2Error::NatGatewayNotFound { id: id.to_owned() })?;
         if nat.state != NatGatewayState::Deleted {
             nat.state = NatGatewayState::Deleted;
@@ -1167,10 +1173,7 @@ impl Ec2Region {
         ids: &[String],
         filters: &[Filter],
     ) -> Result<Vec<&NatGateway>, Ec2Error> {
-        let visible = |n: &&NatGateway| {
-            !n.deleted_at
-                .is_some_and(|at| now.0 >= at.0 + DELETED_NAT_VISIBLE_MS)
-        };
+        let visible = |n: &&NatGateway| n.visible_at(now);
         for id in ids {
             if !self.nat_gateways.get(id).is_some_and(|n| visible(&n)) {
                 return Err(Ec2Error::NatGatewayNotFound { id: id.clone() });
@@ -2196,8 +2199,11 @@ mod tests {
         let (mut ec2, mut ids) = region();
         let vpc = ec2.default_vpc().unwrap().id.clone();
         let first = ec2.subnets.keys().next().unwrap().clone();
-        ec2.create_tags(&[first.clone()], &[("Name".into(), "public-a".into())])
-            .unwrap();
+        ec2.create_tags(
+            std::slice::from_ref(&first),
+            &[("Name".into(), "public-a".into())],
+        )
+        .unwrap();
         let filter = |name: &str, value: &str| Filter {
             name: name.into(),
             values: vec![value.into()],

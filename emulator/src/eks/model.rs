@@ -242,9 +242,11 @@ fn check_cluster_references(
     new: &NewCluster,
 ) -> Result<String, EksError> {
     let cluster = || new.name.clone();
-    let trusted = directory
-        .role(&new.role_arn)
-        .is_some_and(|role| role.trusted_services.iter().any(|s| s == EKS_SERVICE_PRINCIPAL));
+    let trusted = directory.role(&new.role_arn).is_some_and(|role| {
+        role.trusted_services
+            .iter()
+            .any(|s| s == EKS_SERVICE_PRINCIPAL)
+    });
     if !trusted {
         return Err(EksError::RoleNotAssumable {
             cluster: cluster(),
@@ -253,11 +255,13 @@ fn check_cluster_references(
     }
     let mut subnets = Vec::with_capacity(new.subnet_ids.len());
     for id in &new.subnet_ids {
-        let subnet = directory.subnet(id).ok_or_else(|| EksError::SubnetNotFound {
-            cluster: cluster(),
-            subnet: id.clone(),
-            request_id: ids.request_id(),
-        })?;
+        let subnet = directory
+            .subnet(id)
+            .ok_or_else(|| EksError::SubnetNotFound {
+                cluster: cluster(),
+                subnet: id.clone(),
+                request_id: ids.request_id(),
+            })?;
         subnets.push(subnet);
     }
     let Some(first) = subnets.first() else {
@@ -480,7 +484,9 @@ mod tests {
         fn role(&self, arn: &str) -> Option<RoleFacts> {
             let trusted_services = match arn {
                 "arn:aws:iam::123456789012:role/eks" => vec![EKS_SERVICE_PRINCIPAL.to_owned()],
-                "arn:aws:iam::123456789012:role/pods" => vec!["eks-fargate-pods.amazonaws.com".to_owned()],
+                "arn:aws:iam::123456789012:role/pods" => {
+                    vec!["eks-fargate-pods.amazonaws.com".to_owned()]
+                }
                 _ => return None,
             };
             Some(RoleFacts {
@@ -603,7 +609,9 @@ mod tests {
         };
         eks.create_cluster(&env(t), &mut ids, &FakeDirectory, with_token.clone())
             .unwrap();
-        assert!(eks.create_cluster(&env(t), &mut ids, &FakeDirectory, with_token).is_ok());
+        assert!(eks
+            .create_cluster(&env(t), &mut ids, &FakeDirectory, with_token)
+            .is_ok());
         assert_eq!(
             eks.create_cluster(&env(t), &mut ids, &FakeDirectory, new_cluster("c1"))
                 .unwrap_err(),
@@ -619,7 +627,12 @@ mod tests {
         let mut eks = EksRegion::default();
         let mut ids = IdGen::new(0);
         let cluster = eks
-            .create_cluster(&env(Timestamp(0)), &mut ids, &FakeDirectory, new_cluster("c1"))
+            .create_cluster(
+                &env(Timestamp(0)),
+                &mut ids,
+                &FakeDirectory,
+                new_cluster("c1"),
+            )
             .unwrap();
         assert_eq!(cluster.vpc.vpc_id, "vpc-1");
     }
@@ -634,30 +647,58 @@ mod tests {
             ..new_cluster("c1")
         };
         let eks_role = "arn:aws:iam::123456789012:role/eks";
-        for role in ["arn:aws:iam::123456789012:role/missing", "arn:aws:iam::123456789012:role/pods"] {
+        for role in [
+            "arn:aws:iam::123456789012:role/missing",
+            "arn:aws:iam::123456789012:role/pods",
+        ] {
             let mut eks = EksRegion::default();
             assert_eq!(
-                eks.create_cluster(&env(Timestamp(0)), &mut ids, &FakeDirectory, with(role, &["subnet-1", "subnet-2"]))
-                    .unwrap_err(),
-                EksError::RoleNotAssumable { cluster: cluster(), arn: role.into() },
+                eks.create_cluster(
+                    &env(Timestamp(0)),
+                    &mut ids,
+                    &FakeDirectory,
+                    with(role, &["subnet-1", "subnet-2"])
+                )
+                .unwrap_err(),
+                EksError::RoleNotAssumable {
+                    cluster: cluster(),
+                    arn: role.into()
+                },
                 "{role}"
             );
         }
-        let cases: [(&[&str], fn(&EksError) -> bool); 4] = [
-            (&["subnet-1", "subnet-9"], |e| matches!(e, EksError::SubnetNotFound { subnet, .. } if subnet == "subnet-9")),
-            (&["subnet-1", "subnet-4"], |e| matches!(e, EksError::SubnetsInOneAz { .. })),
+        type IsExpected = fn(&EksError) -> bool;
+        let cases: [(&[&str], IsExpected); 4] = [
+            (
+                &["subnet-1", "subnet-9"],
+                |e| matches!(e, EksError::SubnetNotFound { subnet, .. } if subnet == "subnet-9"),
+            ),
+            (&["subnet-1", "subnet-4"], |e| {
+                matches!(e, EksError::SubnetsInOneAz { .. })
+            }),
             (&[], |e| matches!(e, EksError::SubnetsInOneAz { .. })),
-            (&["subnet-1", "subnet-3"], |e| matches!(e, EksError::SubnetsInSeveralVpcs { .. })),
+            (&["subnet-1", "subnet-3"], |e| {
+                matches!(e, EksError::SubnetsInSeveralVpcs { .. })
+            }),
         ];
         for (subnets, expected) in cases {
             let mut eks = EksRegion::default();
             let err = eks
-                .create_cluster(&env(Timestamp(0)), &mut ids, &FakeDirectory, with(eks_role, subnets))
+                .create_cluster(
+                    &env(Timestamp(0)),
+                    &mut ids,
+                    &FakeDirectory,
+                    with(eks_role, subnets),
+                )
                 .unwrap_err();
             assert!(expected(&err), "{subnets:?}: {err:?}");
             assert!(eks.clusters.is_empty());
         }
-        let message = EksError::SubnetNotFound { cluster: cluster(), subnet: "subnet-9".into(), request_id: "r".into() };
+        let message = EksError::SubnetNotFound {
+            cluster: cluster(),
+            subnet: "subnet-9".into(),
+            request_id: "r".into(),
+        };
         assert_eq!(
             message.to_string(),
             "The subnet ID 'subnet-9' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound; Request ID: r; Proxy: null)"
