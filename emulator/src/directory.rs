@@ -48,6 +48,33 @@ impl Directory for Lookup<'_> {
     }
 }
 
+/// `CreateCluster` as every path into EKS performs it (the API handler and CloudFormation's
+/// `AWS::EKS::Cluster`): checks through the [`Lookup`], records the cluster, and gives a new cluster
+/// the security group EKS creates for it in its VPC. Returns the cluster's name.
+///
+/// # Errors
+/// The EKS error for a request EKS refuses; nothing is recorded then.
+pub fn create_cluster(
+    env: &crate::state::Env<'_>,
+    ids: &mut crate::ids::IdGen,
+    iam: &IamAccount,
+    eks: &mut crate::eks::model::EksRegion,
+    ec2: &mut Ec2Region,
+    new: crate::eks::model::NewCluster,
+) -> Result<String, crate::eks::error::EksError> {
+    ec2.ensure_default_vpc(ids, env.region);
+    let directory = Lookup { iam, ec2 };
+    let cluster = eks.create_cluster(env, ids, &directory, new)?;
+    let (name, vpc) = (cluster.name.clone(), cluster.vpc.vpc_id.clone());
+    if cluster.vpc.cluster_security_group_id.is_empty() {
+        let group = ec2.create_cluster_security_group(ids, &vpc, &name);
+        if let Some(cluster) = eks.clusters.get_mut(&name) {
+            cluster.vpc.cluster_security_group_id = group;
+        }
+    }
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,31 +129,4 @@ mod tests {
         assert!(in_vpc.windows(2).all(|w| w[0].subnet_id < w[1].subnet_id));
         assert_eq!(lookup.subnet("subnet-0"), None);
     }
-}
-
-/// `CreateCluster` as every path into EKS performs it (the API handler and CloudFormation's
-/// `AWS::EKS::Cluster`): checks through the [`Lookup`], records the cluster, and gives a new cluster
-/// the security group EKS creates for it in its VPC. Returns the cluster's name.
-///
-/// # Errors
-/// The EKS error for a request EKS refuses; nothing is recorded then.
-pub fn create_cluster(
-    env: &crate::state::Env<'_>,
-    ids: &mut crate::ids::IdGen,
-    iam: &IamAccount,
-    eks: &mut crate::eks::model::EksRegion,
-    ec2: &mut Ec2Region,
-    new: crate::eks::model::NewCluster,
-) -> Result<String, crate::eks::error::EksError> {
-    ec2.ensure_default_vpc(ids, env.region);
-    let directory = Lookup { iam, ec2 };
-    let cluster = eks.create_cluster(env, ids, &directory, new)?;
-    let (name, vpc) = (cluster.name.clone(), cluster.vpc.vpc_id.clone());
-    if cluster.vpc.cluster_security_group_id.is_empty() {
-        let group = ec2.create_cluster_security_group(ids, &vpc, &name);
-        if let Some(cluster) = eks.clusters.get_mut(&name) {
-            cluster.vpc.cluster_security_group_id = group;
-        }
-    }
-    Ok(name)
 }
