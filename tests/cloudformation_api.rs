@@ -799,3 +799,26 @@ async fn imported_exports_hold_their_stack_until_the_importer_goes() {
     assert_eq!(deleted.stack_summaries().len(), 2);
     assert!(deleted.stack_summaries()[0].deletion_time().is_some());
 }
+
+/// eksctl lists its stacks with every status filter, including ones this emulator never produces
+/// (`REVIEW_IN_PROGRESS`, `IMPORT_*`): valid filters that match nothing, not validation errors.
+#[tokio::test]
+async fn list_stacks_accepts_every_valid_status_filter() {
+    let emu = TestEmulator::start().await;
+    let cfn = client(&emu).await;
+    let listed = cfn
+        .list_stacks()
+        .stack_status_filter(StackStatus::ReviewInProgress)
+        .stack_status_filter(StackStatus::ImportComplete)
+        .send()
+        .await
+        .expect("valid filters are accepted");
+    assert!(listed.stack_summaries().is_empty());
+    let err = cfn
+        .list_stacks()
+        .stack_status_filter(StackStatus::from("NOT_A_STATUS"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"));
+}

@@ -34,6 +34,26 @@ pub enum EksError {
     /// 400 on a role ARN that does not parse.
     #[error("Invalid Role Arn: '{arn}'")]
     InvalidRoleArn { arn: String },
+    /// 400 on `CreateCluster` with a role that does not exist or does not trust `eks.amazonaws.com`
+    /// (real text, e.g. GH terraform-aws-modules/terraform-aws-eks#2406).
+    #[error("Role with arn: {arn}, could not be assumed because it does not exist or the trusted entity is not correct")]
+    RoleNotAssumable { cluster: String, arn: String },
+    /// 400 on `CreateCluster` naming a subnet that does not exist: EKS passes on EC2's error (real
+    /// text, GH AdminTurnedDevOps/DevOps-The-Hard-Way-AWS#16).
+    #[error("The subnet ID '{subnet}' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound; Request ID: {request_id}; Proxy: null)")]
+    SubnetNotFound {
+        cluster: String,
+        subnet: String,
+        request_id: String,
+    },
+    /// 400 on `CreateCluster` with subnets in fewer than two AZs (real text, GH
+    /// awsdocs/amazon-eks-user-guide#795).
+    #[error("Subnets specified must be in at least two different AZs")]
+    SubnetsInOneAz { cluster: String },
+    /// 400 on `CreateCluster` with subnets of several VPCs (text chosen here: the real one was not
+    /// found).
+    #[error("Subnets specified must belong to the same VPC")]
+    SubnetsInSeveralVpcs { cluster: String },
     /// 400 on a malformed resource ARN in the `/tags` operations (text chosen here).
     #[error("Invalid ARN: {arn}")]
     InvalidArn { arn: String },
@@ -60,7 +80,11 @@ impl EksError {
             | Self::MissingParameter { .. }
             | Self::UnsupportedVersion
             | Self::InvalidRoleArn { .. }
-            | Self::InvalidTags { .. } => "InvalidParameterException",
+            | Self::InvalidTags { .. }
+            | Self::RoleNotAssumable { .. }
+            | Self::SubnetNotFound { .. }
+            | Self::SubnetsInOneAz { .. }
+            | Self::SubnetsInSeveralVpcs { .. } => "InvalidParameterException",
             Self::InvalidArn { .. } | Self::BadRequest { .. } => "BadRequestException",
             Self::TagResourceNotFound { .. } => "NotFoundException",
         }
@@ -81,7 +105,12 @@ impl From<EksError> for AwsError {
     fn from(err: EksError) -> Self {
         let mut aws = AwsError::new(err.status(), err.code(), err.to_string());
         match &err {
-            EksError::ClusterNotFound { cluster } | EksError::ClusterExists { cluster } => {
+            EksError::ClusterNotFound { cluster }
+            | EksError::ClusterExists { cluster }
+            | EksError::RoleNotAssumable { cluster, .. }
+            | EksError::SubnetNotFound { cluster, .. }
+            | EksError::SubnetsInOneAz { cluster }
+            | EksError::SubnetsInSeveralVpcs { cluster } => {
                 aws = aws.with_field("clusterName", cluster.clone());
             }
             _ => {}

@@ -10,6 +10,7 @@ use super::dto::{
 use super::error::EksError;
 use super::model::{validate_name, validate_tags, Cluster};
 use super::versions;
+use crate::directory;
 use crate::state::{Emulator, Env};
 use crate::wire::error::AwsError;
 use crate::wire::rest_json::{self, json_body, ok, paginate, query_param};
@@ -55,9 +56,17 @@ pub fn create_cluster(req: &Req<'_>) -> Result {
         .into_new_cluster()
         .map_err(|parameter| EksError::MissingParameter { parameter })?;
     req.emu.with_world(|world, now| {
-        let (ids, region) = world.region(&req.ctx.account, &req.ctx.region);
-        let cluster = region.eks.create_cluster(&req.env(now), ids, new)?;
-        Ok(req.cluster_response(cluster))
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let eks = &mut scope.region.eks;
+        let name = directory::create_cluster(
+            &req.env(now),
+            scope.ids,
+            scope.iam,
+            eks,
+            &mut scope.region.ec2,
+            new,
+        )?;
+        Ok(req.cluster_response(eks.cluster(&name)?))
     })
 }
 
