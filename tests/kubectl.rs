@@ -14,24 +14,15 @@ use support::{run, TestEmulator};
 
 const REGION: &str = "ap-northeast-1";
 
-/// Creates an EKS cluster through the real aws CLI and waits (virtually) until it is ACTIVE.
+/// Creates an EKS cluster on an eksctl-shaped VPC (boto3) and waits (virtually) until it is ACTIVE.
 fn create_cluster(emu: &TestEmulator, name: &str) {
-    let out = run(emu.aws(REGION).args([
-        "eks",
-        "create-cluster",
-        "--name",
+    kube::provision(
+        emu,
+        REGION,
         name,
-        "--role-arn",
-        "arn:aws:iam::123456789012:role/eks-service",
-        "--resources-vpc-config",
-        "subnetIds=subnet-0b3a5522f3b48a742,subnet-0c35f1497067363f3",
-    ]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &serde_json::json!([]),
+        &serde_json::json!([]),
     );
-    tick(emu, 600);
 }
 
 /// A node as a kubelet registers it (the nodegroup issue makes these from EC2 instances).
@@ -492,4 +483,172 @@ async fn tokens_for_another_cluster_expired_or_missing_are_refused() {
     assert_eq!(status["kind"], "Status");
     assert_eq!(status["code"], 401);
     assert_eq!(status["reason"], "Unauthorized");
+}
+
+/// The seed page's walkthrough on a cluster laid out as eksctl does: a nodegroup of two, `fp-default`
+/// for `default` and `kube-system`, `fp-dev` for `dev`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs Fargate profiles and nodegroups in the EKS model (issue 4)"]
+async fn the_seed_walkthrough_runs_nginx_on_fargate_and_coredns_follows() {
+    let emu = TestEmulator::start().await;
+    emu.emulator()
+        .kube_hub()
+        .trust_credentials(ACCESS_KEY, SECRET);
+    let profiles = serde_json::json!([
+        ["fp-default", [{"namespace": "default"}, {"namespace": "kube-system"}]],
+        ["fp-dev", [{"namespace": "dev"}]],
+    ]);
+    let built = kube::provision(
+        &emu,
+        REGION,
+        "fargate-cluster",
+        &profiles,
+        &serde_json::json!([["ng-1", 2]]),
+    );
+    assert_eq!(built.private_subnets.len(), 3);
+    let kubectl = Kubectl::for_cluster(&emu, REGION, "fargate-cluster");
+    tick(&emu, 30);
+
+    // Two EC2 nodes; EKS's pods on them (coredns opts out of Fargate).
+    let nodes = kubectl.ok(&["get", "nodes", "-o", "wide"]);
+    assert_eq!(rows_starting(&nodes, "NAME").len(), 1);
+    assert_eq!(
+        nodes
+            .lines()
+            .filter(|l| l.starts_with("ip-192-168-") && l.contains(" Ready "))
+            .count(),
+        2,
+        "{nodes}"
+    );
+
+    assert_eq!(
+        kubectl.ok(&["create", "namespace", "dev"]),
+        "namespace/dev created\n"
+    );
+    assert_eq!(
+        kubectl.ok(&[
+            "run",
+            "nginx",
+            "--image=nginx",
+            "--restart=Never",
+            "--namespace",
+            "dev"
+        ]),
+        "pod/nginx created\n"
+    );
+    assert_eq!(
+        columns_of(&kubectl.ok(&["get", "pods", "-n", "dev"]), "nginx")[..3],
+        ["nginx", "0/1", "Pending"]
+    );
+    tick(&emu, 60);
+
+    let pods = kubectl.ok(&["get", "pods", "--all-namespaces", "--output", "wide"]);
+    let nginx = columns_of(&pods, "nginx");
+    assert_eq!(nginx[..4], ["dev", "nginx", "1/1", "Running"], "{pods}");
+    let ip = &nginx[6];
+    assert_eq!(
+        nginx[7],
+        format!(
+            "fargate-ip-{}.ap-northeast-1.compute.internal",
+            ip.replace('.', "-")
+        ),
+        "{pods}"
+    );
+    let third: u32 = ip.split('.').nth(2).unwrap().parse().unwrap();
+    assert!(
+        ip.starts_with("192.168.") && (96..192).contains(&third),
+        "a private subnet's address: {ip}"
+    );
+    for prefix in ["aws-node-", "coredns-", "kube-proxy-"] {
+        let rows: Vec<&str> = pods.lines().filter(|l| l.contains(prefix)).collect();
+        assert_eq!(rows.len(), 2, "{prefix}:\n{pods}");
+        assert!(
+            rows.iter()
+                .all(|r| r.contains("Running") && r.contains(" ip-192-168-")),
+            "{pods}"
+        );
+    }
+    let described = kubectl.ok(&["describe", "pod", "nginx", "-n", "dev"]);
+    for line in [
+        "CapacityProvisioned: 0.25vCPU 0.5GB",
+        "eks.amazonaws.com/fargate-profile=fp-dev",
+        "fargate-scheduler",
+    ] {
+        assert!(described.contains(line), "{line}:\n{described}");
+    }
+
+    // A pod that asks for fargate-scheduler but matches no profile stays Pending, and says why.
+    kubectl.ok(&["create", "namespace", "other"]);
+    let stray = kubectl.file("stray.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: stray, namespace: other}\nspec:\n  schedulerName: fargate-scheduler\n  containers: [{name: c, image: nginx}]\n");
+    kubectl.ok(&["apply", "-f", &stray]);
+    tick(&emu, 120);
+    assert_eq!(
+        columns_of(&kubectl.ok(&["get", "pods", "-n", "other"]), "stray")[2],
+        "Pending"
+    );
+    let described = kubectl.ok(&["describe", "pod", "stray", "-n", "other"]);
+    assert!(
+        described.contains("pod matches no ACTIVE Fargate profile: fp-default: no selector for namespace \"other\"; fp-dev: no selector for namespace \"other\""),
+        "{described}"
+    );
+
+    // The EKS guide's patch: coredns drops its EC2 annotation and rolls onto Fargate.
+    let remove = r#"[{"op": "remove", "path": "/spec/template/metadata/annotations/eks.amazonaws.com~1compute-type"}]"#;
+    assert_eq!(
+        kubectl.ok(&[
+            "patch",
+            "deployment",
+            "coredns",
+            "-n",
+            "kube-system",
+            "--type",
+            "json",
+            "-p",
+            remove
+        ]),
+        "deployment.apps/coredns patched\n"
+    );
+    let (ok, out, err) = kubectl
+        .spawn(&[
+            "rollout",
+            "status",
+            "deployment/coredns",
+            "-n",
+            "kube-system",
+            "--timeout=60s",
+        ])
+        .finish_while_advancing(&emu, 10, Duration::from_secs(40));
+    assert!(
+        ok && out.ends_with("deployment \"coredns\" successfully rolled out\n"),
+        "{out}{err}"
+    );
+    let pods = kubectl.ok(&["get", "pods", "-n", "kube-system", "-o", "wide"]);
+    let coredns: Vec<&str> = pods.lines().filter(|l| l.starts_with("coredns-")).collect();
+    assert_eq!(coredns.len(), 2, "{pods}");
+    assert!(
+        coredns
+            .iter()
+            .all(|r| r.contains(" Running ") && r.contains(" fargate-ip-192-168-")),
+        "{pods}"
+    );
+    let nodes = kubectl.ok(&["get", "nodes"]);
+    assert_eq!(
+        nodes
+            .lines()
+            .filter(|l| l.starts_with("fargate-ip-"))
+            .count(),
+        3,
+        "nginx and two coredns:\n{nodes}"
+    );
+
+    // Deleting the pod takes its Fargate node with it.
+    let (ok, out, err) = kubectl
+        .spawn(&["delete", "pod", "nginx", "-n", "dev"])
+        .finish_while_advancing(&emu, 1, Duration::from_secs(20));
+    assert!(ok && out == "pod \"nginx\" deleted\n", "{out}{err}");
+    let nodes = kubectl.ok(&["get", "nodes"]);
+    assert!(
+        !nodes.contains(&format!("fargate-ip-{}", ip.replace('.', "-"))),
+        "{nodes}"
+    );
 }
