@@ -207,6 +207,7 @@ pub struct Region {
     /// Stacks.
     pub cloudformation: CfnRegion,
     /// Each cluster's Kubernetes objects.
+    #[serde(default)]
     pub kube: crate::k8s::K8sRegion,
 }
 
