@@ -119,6 +119,16 @@ pub struct NodegroupFacts {
     pub node_role_arn: String,
 }
 
+/// A subnet of the region's EC2, as pods and nodes need it.
+#[must_use]
+pub fn subnet(region: &Region, id: &str) -> Option<Subnet> {
+    region.ec2.subnets.get(id).map(|s| Subnet {
+        id: s.id.clone(),
+        az: s.availability_zone.clone(),
+        cidr: s.cidr.to_string(),
+    })
+}
+
 /// The facts of cluster `name` in `region` (named `region_name`), if it exists.
 ///
 /// Reads the EKS cluster. Fargate profiles and nodegroups are added here once the EKS model has them.
