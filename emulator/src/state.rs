@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, Timestamp};
 use crate::cloudformation::model::CfnRegion;
+use crate::cloudformation::resources::{Services, Site};
 use crate::config::Config;
 use crate::ec2::model::Ec2Region;
 use crate::eks::model::EksRegion;
@@ -129,10 +130,16 @@ impl Emulator {
     /// A cluster's Kubernetes API endpoint: `https://<kube-listen>/k8s/<region>/<cluster>`.
     #[must_use]
     pub fn kube_endpoint(&self, region: &str, cluster: &str) -> String {
-        format!(
-            "https://{}/k8s/{region}/{cluster}",
-            self.inner.addresses.kube
-        )
+        self.site().kube_endpoint(region, cluster)
+    }
+
+    /// What CloudFormation's providers need to know about this emulator (not its state).
+    #[must_use]
+    pub fn site(&self) -> Site<'_> {
+        Site {
+            kube: self.inner.addresses.kube,
+            ca_data: self.inner.ca.pem_base64(),
+        }
     }
 
     /// Runs `f` on the world after applying every transition due by now. The one way handlers touch
@@ -140,7 +147,7 @@ impl Emulator {
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World, Timestamp) -> R) -> R {
         let mut world = self.lock();
         let now = self.inner.clock.now();
-        world.advance(now);
+        world.advance(now, self.timing(), self.site());
         f(&mut world, now)
     }
 
@@ -230,10 +237,34 @@ impl World {
         }
     }
 
-    /// Applies every transition due at `now`, everywhere.
-    pub fn advance(&mut self, now: Timestamp) {
-        for account in self.accounts.values_mut() {
-            for region in account.regions.values_mut() {
+    /// Applies every transition due at `now`, everywhere: stack operations step through the
+    /// instants in between (advancing the services they provision to each), then every service
+    /// catches up to `now`.
+    pub fn advance(&mut self, now: Timestamp, timing: Timing, site: Site<'_>) {
+        let Self { ids, accounts } = self;
+        for (account_id, account) in accounts.iter_mut() {
+            for (region_name, region) in account.regions.iter_mut() {
+                let Region {
+                    eks,
+                    ec2,
+                    cloudformation,
+                } = region;
+                if cloudformation.next_due().is_some_and(|due| due <= now) {
+                    let mut services = Services {
+                        env: Env {
+                            now,
+                            timing,
+                            account: account_id,
+                            region: region_name,
+                        },
+                        site,
+                        ids,
+                        iam: &mut account.iam,
+                        eks,
+                        ec2,
+                    };
+                    cloudformation.drive(&mut services, now);
+                }
                 region.eks.advance(now);
             }
         }
