@@ -195,6 +195,26 @@ pub struct Region {
     pub cloudformation: CfnRegion,
 }
 
+impl Region {
+    /// Applies every transition due at `now` in this region. When a cluster's deletion finishes,
+    /// the security group EKS made for it goes too, as on AWS.
+    pub fn advance(&mut self, now: Timestamp) {
+        let groups: Vec<(String, String)> = self
+            .eks
+            .clusters
+            .values()
+            .map(|c| (c.name.clone(), c.vpc.cluster_security_group_id.clone()))
+            .collect();
+        self.eks.advance(now);
+        for (cluster, group) in groups {
+            if !self.eks.clusters.contains_key(&cluster) {
+                self.ec2.forget_security_group(&group);
+            }
+        }
+        self.ec2.advance(now);
+    }
+}
+
 /// The parts of the world one request may touch (see [`World::scope`]).
 pub struct Scope<'w> {
     /// The id generator.
@@ -265,7 +285,7 @@ impl World {
                     };
                     cloudformation.drive(&mut services, now);
                 }
-                region.eks.advance(now);
+                region.advance(now);
             }
         }
     }

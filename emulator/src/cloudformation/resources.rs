@@ -471,7 +471,7 @@ impl Provider for EksCluster {
             tags,
         };
         let env = svc.env;
-        match svc.eks.create_cluster(&env, svc.ids, new) {
+        match crate::directory::create_cluster(&env, svc.ids, svc.iam, svc.eks, svc.ec2, new) {
             Ok(_) => Ok(name),
             Err(err) => Err(eks_failure(svc.ids, &err)),
         }

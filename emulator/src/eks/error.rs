@@ -34,6 +34,26 @@ pub enum EksError {
     /// 400 on a role ARN that does not parse.
     #[error("Invalid Role Arn: '{arn}'")]
     InvalidRoleArn { arn: String },
+    /// 400 on `CreateCluster` with a role that does not exist or does not trust `eks.amazonaws.com`
+    /// (real text, e.g. GH terraform-aws-modules/terraform-aws-eks#2406).
+    #[error("Role with arn: {arn}, could not be assumed because it does not exist or the trusted entity is not correct")]
+    RoleNotAssumable { cluster: String, arn: String },
+    /// 400 on `CreateCluster` naming a subnet that does not exist: EKS passes on EC2's error (real
+    /// text, GH AdminTurnedDevOps/DevOps-The-Hard-Way-AWS#16).
+    #[error("The subnet ID '{subnet}' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound; Request ID: {request_id}; Proxy: null)")]
+    SubnetNotFound {
+        cluster: String,
+        subnet: String,
+        request_id: String,
+    },
+    /// 400 on `CreateCluster` with subnets in fewer than two AZs (real text, GH
+    /// awsdocs/amazon-eks-user-guide#795).
+    #[error("Subnets specified must be in at least two different AZs")]
+    SubnetsInOneAz { cluster: String },
+    /// 400 on `CreateCluster` with subnets of several VPCs (text chosen here: the real one was not
+    /// found).
+    #[error("Subnets specified must belong to the same VPC")]
+    SubnetsInSeveralVpcs { cluster: String },
     /// 400 on a malformed resource ARN in the `/tags` operations (text chosen here).
     #[error("Invalid ARN: {arn}")]
     InvalidArn { arn: String },
@@ -135,9 +155,6 @@ pub enum EksError {
     /// 400 on a role ARN that parses but names no role. EKS relays IAM's `NoSuchEntity` text.
     #[error("The role with name {role} cannot be found.")]
     RoleNotFound { cluster: String, role: String },
-    /// 400 on a subnet that does not exist. EKS relays EC2's `InvalidSubnetID.NotFound` text.
-    #[error("The subnet ID '{subnet}' does not exist")]
-    SubnetNotFound { cluster: String, subnet: String },
     /// 400 on a subnet outside the cluster's VPC (real text for nodegroups, Rancher issue 28144;
     /// used for profiles too).
     #[error("Specified subnets must belong to cluster's vpc {vpc}")]
@@ -195,6 +212,10 @@ impl EksError {
             | Self::UnsupportedVersion
             | Self::InvalidRoleArn { .. }
             | Self::InvalidTags { .. }
+            | Self::RoleNotAssumable { .. }
+            | Self::SubnetNotFound { .. }
+            | Self::SubnetsInOneAz { .. }
+            | Self::SubnetsInSeveralVpcs { .. }
             | Self::FargateProfileReservedPrefix { .. }
             | Self::NoSelectors { .. }
             | Self::TooManySelectors { .. }
@@ -204,7 +225,6 @@ impl EksError {
             | Self::SubnetNotPrivate { .. }
             | Self::NoPrivateSubnets { .. }
             | Self::RoleNotFound { .. }
-            | Self::SubnetNotFound { .. }
             | Self::SubnetOutsideClusterVpc { .. }
             | Self::InvalidNodegroupConfig { .. } => "InvalidParameterException",
             Self::ClusterNotActive { .. }
@@ -226,6 +246,9 @@ impl EksError {
             | Self::ClusterNotActive { cluster }
             | Self::ClusterHasFargateProfiles { cluster }
             | Self::ClusterHasNodegroups { cluster }
+            | Self::RoleNotAssumable { cluster, .. }
+            | Self::SubnetsInOneAz { cluster }
+            | Self::SubnetsInSeveralVpcs { cluster }
             | Self::SubnetNotPrivate { cluster, .. }
             | Self::RoleNotFound { cluster, .. }
             | Self::SubnetNotFound { cluster, .. }

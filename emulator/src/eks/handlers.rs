@@ -13,7 +13,7 @@ use super::dto::{
 use super::error::EksError;
 use super::model::{validate_name, validate_tags, Cluster};
 use super::versions;
-use crate::directory::Lookup;
+use crate::directory::{self, Lookup};
 use crate::state::{Emulator, Env, Region};
 use crate::wire::error::AwsError;
 use crate::wire::rest_json::{self, json_body, ok, paginate, query_param};
@@ -59,9 +59,17 @@ pub fn create_cluster(req: &Req<'_>) -> Result {
         .into_new_cluster()
         .map_err(|parameter| EksError::MissingParameter { parameter })?;
     req.emu.with_world(|world, now| {
-        let (ids, region) = world.region(&req.ctx.account, &req.ctx.region);
-        let cluster = region.eks.create_cluster(&req.env(now), ids, new)?;
-        Ok(req.cluster_response(cluster))
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let eks = &mut scope.region.eks;
+        let name = directory::create_cluster(
+            &req.env(now),
+            scope.ids,
+            scope.iam,
+            eks,
+            &mut scope.region.ec2,
+            new,
+        )?;
+        Ok(req.cluster_response(eks.cluster(&name)?))
     })
 }
 
@@ -184,6 +192,7 @@ pub fn create_fargate_profile(req: &Req<'_>, cluster: &str) -> Result {
     req.emu.with_world(|world, now| {
         let scope = world.scope(&req.ctx.account, &req.ctx.region);
         let Region { eks, ec2, .. } = scope.region;
+        ec2.ensure_default_vpc(scope.ids, &req.ctx.region);
         let directory = Lookup {
             iam: &*scope.iam,
             ec2: &*ec2,
@@ -253,6 +262,7 @@ pub fn create_nodegroup(req: &Req<'_>, cluster: &str) -> Result {
     req.emu.with_world(|world, now| {
         let scope = world.scope(&req.ctx.account, &req.ctx.region);
         let Region { eks, ec2, .. } = scope.region;
+        ec2.ensure_default_vpc(scope.ids, &req.ctx.region);
         let directory = Lookup {
             iam: &*scope.iam,
             ec2: &*ec2,

@@ -19,6 +19,7 @@ pub const PRIVATE_B: &str = "subnet-private-b";
 pub const PUBLIC_A: &str = "subnet-public-a";
 pub const OTHER_VPC: &str = "subnet-other-vpc";
 pub const CLUSTER: &str = "c1";
+pub const CLUSTER_VPC: &str = "vpc-cluster";
 
 /// IAM roles and EC2 subnets as plain maps.
 #[derive(Debug, Default)]
@@ -111,20 +112,18 @@ impl Fixture {
         let mut eks = EksRegion::default();
         let mut ids = IdGen::new(0);
         let now = Timestamp(1_767_225_600_000);
-        let cluster = eks
-            .create_cluster(
-                &env(now),
-                &mut ids,
-                NewCluster {
-                    name: name.into(),
-                    role_arn: CLUSTER_ROLE.into(),
-                    subnet_ids: vec![PRIVATE_A.into(), PRIVATE_B.into(), PUBLIC_A.into()],
-                    ..NewCluster::default()
-                },
-            )
+        let dir = FakeDirectory::for_vpc(CLUSTER_VPC);
+        eks.create_cluster(&env(now), &mut ids, &dir, new_cluster(name))
             .expect("the fixture's cluster is valid");
-        let dir = FakeDirectory::for_vpc(&cluster.vpc.vpc_id);
         Self { eks, ids, dir, now }
+    }
+
+    /// Creates another cluster `name` like the fixture's, left `CREATING`.
+    pub fn add_creating_cluster(&mut self, name: &str) {
+        let env = self.env();
+        self.eks
+            .create_cluster(&env, &mut self.ids, &self.dir, new_cluster(name))
+            .expect("a valid cluster");
     }
 
     /// The environment of a request made now.
@@ -139,6 +138,16 @@ impl Fixture {
     }
 }
 
+/// Cluster `name` on the private subnets A and B and the public subnet A.
+fn new_cluster(name: &str) -> NewCluster {
+    NewCluster {
+        name: name.into(),
+        role_arn: CLUSTER_ROLE.into(),
+        subnet_ids: vec![PRIVATE_A.into(), PRIVATE_B.into(), PUBLIC_A.into()],
+        ..NewCluster::default()
+    }
+}
+
 /// A request environment at `now` with realistic timing.
 pub fn env(now: Timestamp) -> Env<'static> {
     Env {
@@ -146,5 +155,16 @@ pub fn env(now: Timestamp) -> Env<'static> {
         timing: Timing::Realistic,
         account: "123456789012",
         region: "us-east-1",
+    }
+}
+
+/// `message` with the request id EC2's relayed errors carry replaced by `<request-id>`.
+pub fn mask_request_id(message: &str) -> String {
+    match message.split_once("Request ID: ") {
+        Some((before, after)) => {
+            let rest = after.find(';').map_or("", |end| &after[end..]);
+            format!("{before}Request ID: <request-id>{rest}")
+        }
+        None => message.to_owned(),
     }
 }

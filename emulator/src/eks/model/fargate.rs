@@ -212,7 +212,7 @@ impl Cluster {
             });
         }
         self.check_pod_execution_role(directory, &new)?;
-        let subnets = self.fargate_subnets(directory, &new)?;
+        let subnets = self.fargate_subnets(directory, ids, &new)?;
         let profile = FargateProfile {
             arn: format!(
                 "arn:aws:eks:{}:{}:fargateprofile/{}/{}/{}",
@@ -345,6 +345,7 @@ impl Cluster {
     fn fargate_subnets(
         &self,
         directory: &dyn Directory,
+        ids: &mut IdGen,
         new: &NewFargateProfile,
     ) -> Result<Vec<String>, EksError> {
         if new.subnets.is_empty() {
@@ -362,7 +363,7 @@ impl Cluster {
                 Ok(private)
             };
         }
-        for subnet in self.subnets_in_vpc(directory, &new.subnets)? {
+        for subnet in self.subnets_in_vpc(directory, ids, &new.subnets)? {
             if !subnet.private {
                 return Err(EksError::SubnetNotPrivate {
                     cluster: self.name.clone(),
@@ -387,10 +388,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::super::fake::{
-        Fixture, CLUSTER, MISSING_ROLE, NODE_ROLE, OTHER_VPC, POD_ROLE, PRIVATE_A, PRIVATE_B,
-        PUBLIC_A,
+        mask_request_id, Fixture, CLUSTER, MISSING_ROLE, NODE_ROLE, OTHER_VPC, POD_ROLE, PRIVATE_A,
+        PRIVATE_B, PUBLIC_A,
     };
-    use super::super::NewCluster;
     use super::*;
 
     fn selector(namespace: &str, labels: usize) -> Selector {
@@ -466,14 +466,7 @@ mod tests {
     }
 
     fn with_creating_cluster_c2(f: &mut Fixture) {
-        let env = f.env();
-        let new = NewCluster {
-            name: "c2".into(),
-            role_arn: super::super::fake::CLUSTER_ROLE.into(),
-            subnet_ids: vec![PRIVATE_A.into(), PRIVATE_B.into()],
-            ..NewCluster::default()
-        };
-        f.eks.create_cluster(&env, &mut f.ids, new).unwrap();
+        f.add_creating_cluster("c2");
     }
 
     fn nothing(_: &mut Fixture) {}
@@ -654,7 +647,7 @@ mod tests {
                 nothing,
                 with(|n| n.subnets = vec![PRIVATE_A.into(), "subnet-nope".into()]),
                 "InvalidParameterException",
-                "The subnet ID 'subnet-nope' does not exist".into(),
+                "The subnet ID 'subnet-nope' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound; Request ID: <request-id>; Proxy: null)".into(),
             ),
             (
                 "a subnet in another VPC",
@@ -699,7 +692,11 @@ mod tests {
             } else {
                 message
             };
-            assert_eq!((err.code(), err.to_string()), (code, message), "{why}");
+            assert_eq!(
+                (err.code(), mask_request_id(&err.to_string())),
+                (code, message),
+                "{why}"
+            );
             let after: usize = f
                 .eks
                 .clusters

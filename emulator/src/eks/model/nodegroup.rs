@@ -589,7 +589,7 @@ impl Cluster {
                 role: role_name(&new.node_role).to_owned(),
             });
         }
-        self.subnets_in_vpc(directory, &new.subnets)?;
+        self.subnets_in_vpc(directory, ids, &new.subnets)?;
         let version = match new.version {
             Some(v) if versions::find(&v).is_some() || v == self.version => v,
             Some(_) => return Err(EksError::UnsupportedVersion),
@@ -872,7 +872,8 @@ fn taints_text(taints: &[Taint]) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::fake::{
-        Fixture, CLUSTER, MISSING_ROLE, NODE_ROLE, OTHER_VPC, PRIVATE_A, PRIVATE_B, PUBLIC_A,
+        mask_request_id, Fixture, CLUSTER, MISSING_ROLE, NODE_ROLE, OTHER_VPC, PRIVATE_A,
+        PRIVATE_B, PUBLIC_A,
     };
     use super::*;
 
@@ -1039,7 +1040,7 @@ mod tests {
                 nothing,
                 with(|n| n.subnets = vec!["subnet-nope".into()]),
                 "InvalidParameterException",
-                "The subnet ID 'subnet-nope' does not exist",
+                "The subnet ID 'subnet-nope' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound; Request ID: <request-id>; Proxy: null)",
             ),
         ];
         for (why, setup, new, code, message) in rows {
@@ -1048,7 +1049,7 @@ mod tests {
             let before = f.eks.clusters[CLUSTER].nodegroups.len();
             let err = create(&mut f, new).expect_err(why);
             assert_eq!(
-                (err.code(), err.to_string().as_str()),
+                (err.code(), mask_request_id(&err.to_string()).as_str()),
                 (code, message),
                 "{why}"
             );
