@@ -971,7 +971,7 @@ async fn a_nodegroup_scales_through_an_update() {
         .send()
         .await
         .expect("ListUpdates");
-    assert_eq!(listed.update_ids(), [id.clone()]);
+    assert_eq!(listed.update_ids(), std::slice::from_ref(&id));
     world.emu.advance(60);
     let done = world
         .eks
