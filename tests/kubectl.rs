@@ -488,7 +488,6 @@ async fn tokens_for_another_cluster_expired_or_missing_are_refused() {
 /// The seed page's walkthrough on a cluster laid out as eksctl does: a nodegroup of two, `fp-default`
 /// for `default` and `kube-system`, `fp-dev` for `dev`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "needs Fargate profiles and nodegroups in the EKS model (issue 4)"]
 async fn the_seed_walkthrough_runs_nginx_on_fargate_and_coredns_follows() {
     let emu = TestEmulator::start().await;
     emu.emulator()

@@ -1,6 +1,5 @@
-//! The one place the Kubernetes side reads other services: [`cluster_facts`] turns the EKS cluster (and,
-//! once they exist in the EKS model, its Fargate profiles and nodegroups with their EC2 subnets) into
-//! plain [`ClusterFacts`]. Admission, schedulers and controllers see only these facts, so they are
+//! The one place the Kubernetes side reads other services: [`cluster_facts`] turns the EKS cluster, its
+//! Fargate profiles and nodegroups, and their EC2 subnets into plain [`ClusterFacts`]. Admission, schedulers and controllers see only these facts, so they are
 //! tested with hand-built ones and never reach into another service's store.
 
 use std::collections::BTreeMap;
@@ -9,7 +8,7 @@ use fargate_selector::{Profile, ProfileStatus, Selector};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::eks::model::ClusterStatus;
+use crate::eks::model::{ClusterStatus, NodegroupStatus};
 use crate::eks::versions;
 use crate::state::Region;
 
@@ -131,7 +130,9 @@ pub fn subnet(region: &Region, id: &str) -> Option<Subnet> {
 
 /// The facts of cluster `name` in `region` (named `region_name`), if it exists.
 ///
-/// Reads the EKS cluster. Fargate profiles and nodegroups are added here once the EKS model has them.
+/// Reads the EKS cluster, its Fargate profiles and nodegroups (`eks/model.rs`, "Reading profiles
+/// and nodegroups"), and their subnets from the region's EC2. A subnet EC2 no longer knows is left
+/// out (pods and nodes then use the others).
 #[must_use]
 pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<ClusterFacts> {
     let cluster = region.eks.clusters.get(name)?;
@@ -146,8 +147,57 @@ pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<C
         status: cluster.status,
         created_at: cluster.created_at,
         service_cidr: cluster.service_ipv4_cidr.clone(),
-        profiles: Vec::new(),
-        nodegroups: Vec::new(),
+        profiles: cluster
+            .fargate_profiles()
+            .map(|p| ProfileFacts {
+                name: p.name.clone(),
+                status: p.status,
+                selectors: p.selectors.clone(),
+                subnets: p
+                    .subnets
+                    .iter()
+                    .filter_map(|id| subnet(region, id))
+                    .collect(),
+                pod_execution_role_arn: p.pod_execution_role_arn.clone(),
+            })
+            .collect(),
+        nodegroups: cluster
+            .nodegroups()
+            .map(|ng| NodegroupFacts {
+                name: ng.name.clone(),
+                phase: match ng.status {
+                    NodegroupStatus::Creating => NodegroupPhase::Creating,
+                    NodegroupStatus::Active
+                    | NodegroupStatus::Updating
+                    | NodegroupStatus::Degraded => NodegroupPhase::Serving,
+                    NodegroupStatus::Deleting
+                    | NodegroupStatus::CreateFailed
+                    | NodegroupStatus::DeleteFailed => NodegroupPhase::Gone,
+                },
+                desired_size: ng.desired_size(),
+                instance_type: ng
+                    .instance_types
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "t3.medium".to_owned()),
+                subnets: ng
+                    .subnets
+                    .iter()
+                    .filter_map(|id| subnet(region, id))
+                    .collect(),
+                labels: ng.labels.clone(),
+                taints: ng
+                    .taints
+                    .iter()
+                    .map(|t| Taint {
+                        key: t.key.clone(),
+                        value: t.value.clone().unwrap_or_default(),
+                        effect: t.effect.kubernetes().to_owned(),
+                    })
+                    .collect(),
+                node_role_arn: ng.node_role.clone(),
+            })
+            .collect(),
     })
 }
 
