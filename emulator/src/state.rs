@@ -303,7 +303,7 @@ impl World {
                     cloudformation.drive(&mut services, now);
                 }
                 region.advance(now);
-                crate::k8s::advance(region, region_name, ids, now, timing);
+                crate::k8s::advance(region, region_name, now, timing);
             }
         }
     }

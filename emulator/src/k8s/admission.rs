@@ -303,6 +303,7 @@ mod tests {
             status: ClusterStatus::Active,
             created_at: crate::clock::Timestamp(0),
             service_cidr: "10.100.0.0/16".into(),
+            id_seed: 0,
             profiles: profiles
                 .iter()
                 .map(|(name, status, namespaces)| ProfileFacts {

@@ -51,8 +51,10 @@ fn create<K: Kind>(
 
 /// The Kubernetes side of a cluster that came up at `at`, with EKS's default objects.
 #[must_use]
-pub fn new_cluster(facts: &ClusterFacts, at: Timestamp, ids: &mut IdGen) -> KubeCluster {
-    let mut c = KubeCluster::new(&facts.name, at);
+pub fn new_cluster(facts: &ClusterFacts, at: Timestamp) -> KubeCluster {
+    let mut own_ids = IdGen::new(facts.id_seed);
+    let ids = &mut own_ids;
+    let mut c = KubeCluster::new(&facts.name, at, IdGen::new(0));
     for name in ["default", "kube-node-lease", "kube-public", "kube-system"] {
         create::<Namespace>(
             &mut c,
@@ -137,6 +139,7 @@ pub fn new_cluster(facts: &ClusterFacts, at: Timestamp, ids: &mut IdGen) -> Kube
         ids,
         admission::daemonset_defaults,
     );
+    c.ids = own_ids;
     c
 }
 

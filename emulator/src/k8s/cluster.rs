@@ -55,13 +55,7 @@ pub struct Kube<'a> {
 }
 
 /// Brings every cluster of `region` (named `region_name`) up to `now`.
-pub fn advance(
-    region: &mut Region,
-    region_name: &str,
-    ids: &mut IdGen,
-    now: Timestamp,
-    timing: Timing,
-) {
+pub fn advance(region: &mut Region, region_name: &str, now: Timestamp, timing: Timing) {
     let facts: Vec<ClusterFacts> = region
         .eks
         .clusters
@@ -82,11 +76,12 @@ pub fn advance(
                 .created_at
                 .after(timing.duration(Transition::ClusterCreate))
                 .min(now);
-            let cluster = bootstrap::new_cluster(f, up_at, ids);
+            let mut cluster = bootstrap::new_cluster(f, up_at);
+            reconcile(&mut cluster, f, up_at, timing, true);
             kube.clusters.insert(f.name.clone(), cluster);
         }
         if let Some(cluster) = kube.clusters.get_mut(&f.name) {
-            reconcile(cluster, f, ids, now, timing, false);
+            reconcile(cluster, f, now, timing, false);
         }
     }
 }
@@ -96,7 +91,6 @@ pub fn advance(
 pub fn reconcile(
     c: &mut KubeCluster,
     facts: &ClusterFacts,
-    ids: &mut IdGen,
     now: Timestamp,
     timing: Timing,
     force: bool,
@@ -106,6 +100,8 @@ pub fn reconcile(
     if !force && !due && fingerprint == c.facts_fingerprint {
         return;
     }
+    let mut own_ids = std::mem::replace(&mut c.ids, IdGen::new(0));
+    let ids = &mut own_ids;
     c.facts_fingerprint = fingerprint;
     // Bounded: each step is applied once; controllers settle in a few passes.
     for _ in 0..10_000 {
@@ -134,6 +130,7 @@ pub fn reconcile(
             kubelet::apply(&mut k, &step);
         }
     }
+    c.ids = own_ids;
 }
 
 /// Every controller, repeated until a pass changes nothing.

@@ -31,6 +31,8 @@ pub struct ClusterFacts {
     pub created_at: Timestamp,
     /// `kubernetesNetworkConfig.serviceIpv4Cidr` (`10.100.0.0/16`).
     pub service_cidr: String,
+    /// Seed of the cluster's own id stream (from its ARN and endpoint id, themselves seeded).
+    pub id_seed: u64,
     /// Fargate profiles, in name order.
     pub profiles: Vec<ProfileFacts>,
     /// Nodegroups, in name order.
@@ -147,6 +149,7 @@ pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<C
         status: cluster.status,
         created_at: cluster.created_at,
         service_cidr: cluster.service_ipv4_cidr.clone(),
+        id_seed: fnv1a64(format!("{}/{}", cluster.arn, cluster.endpoint_id).as_bytes()),
         profiles: cluster
             .fargate_profiles()
             .map(|p| ProfileFacts {

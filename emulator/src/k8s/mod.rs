@@ -202,15 +202,16 @@ fn with_cluster<R>(
             .get_mut(&call.cluster)
             .ok_or_else(ApiError::no_route)?;
         let timing = emu.timing();
-        let mut k = Kube {
-            c,
+        let mut ids = std::mem::replace(&mut c.ids, crate::ids::IdGen::new(0));
+        let result = f(&mut Kube {
+            c: &mut *c,
             facts: &facts,
-            ids: scope.ids,
+            ids: &mut ids,
             now,
             timing,
-        };
-        let result = f(&mut k);
-        cluster::reconcile(k.c, &facts, k.ids, now, timing, true);
+        });
+        c.ids = ids;
+        cluster::reconcile(c, &facts, now, timing, true);
         result
     })
 }

@@ -106,6 +106,9 @@ pub struct KubeCluster {
     pub steps: PodSteps,
     /// Scheduling failures already reported, by pod uid (so an event is emitted once per reason).
     pub reported: BTreeMap<String, String>,
+    /// This cluster's own id stream (uids, generated names, IPs), seeded from the cluster's identity,
+    /// so that Kubernetes activity never shifts the ids the AWS side hands out.
+    pub ids: IdGen,
     /// Recent changes, for watches. Runtime cache: not persisted (a watch from before a restart
     /// gets 410 and relists, as after an etcd compaction).
     #[serde(skip)]
@@ -115,7 +118,7 @@ pub struct KubeCluster {
 impl KubeCluster {
     /// An empty cluster.
     #[must_use]
-    pub fn new(name: &str, created_at: Timestamp) -> Self {
+    pub fn new(name: &str, created_at: Timestamp, ids: IdGen) -> Self {
         Self {
             name: name.to_owned(),
             created_at,
@@ -125,6 +128,7 @@ impl KubeCluster {
             objects: Objects::default(),
             steps: PodSteps::default(),
             reported: BTreeMap::new(),
+            ids,
             log: VecDeque::new(),
         }
     }
@@ -301,7 +305,7 @@ mod tests {
 
     #[test]
     fn writes_stamp_resource_versions_and_log_changes() {
-        let mut c = KubeCluster::new("c", Timestamp(0));
+        let mut c = KubeCluster::new("c", Timestamp(0), IdGen::new(0));
         let mut ids = IdGen::new(0);
         let created = c.create(pod("dev", "nginx"), Timestamp(1000), &mut ids);
         assert_eq!(created.metadata.resource_version.as_deref(), Some("1"));
@@ -325,7 +329,7 @@ mod tests {
 
     #[test]
     fn keys_sort_as_etcd_keys() {
-        let mut c = KubeCluster::new("c", Timestamp(0));
+        let mut c = KubeCluster::new("c", Timestamp(0), IdGen::new(0));
         let mut ids = IdGen::new(0);
         for (ns, name) in [("kube-system", "a"), ("dev", "z"), ("default", "m")] {
             c.create(pod(ns, name), Timestamp(0), &mut ids);

@@ -102,6 +102,7 @@ fn facts(profiles: Vec<ProfileFacts>, nodegroups: Vec<NodegroupFacts>) -> Cluste
         status: ClusterStatus::Active,
         created_at: MANUAL_CLOCK_START,
         service_cidr: "10.100.0.0/16".into(),
+        id_seed: 0,
         profiles,
         nodegroups,
     }
@@ -111,63 +112,41 @@ fn facts(profiles: Vec<ProfileFacts>, nodegroups: Vec<NodegroupFacts>) -> Cluste
 struct Sim {
     c: KubeCluster,
     facts: ClusterFacts,
-    ids: IdGen,
     now: Timestamp,
 }
 
 impl Sim {
     fn new(facts: ClusterFacts) -> Self {
-        let mut ids = IdGen::new(0);
         let now = MANUAL_CLOCK_START;
-        let mut c = bootstrap::new_cluster(&facts, now, &mut ids);
-        reconcile(&mut c, &facts, &mut ids, now, Timing::Realistic, true);
-        Self { c, facts, ids, now }
+        let mut c = bootstrap::new_cluster(&facts, now);
+        reconcile(&mut c, &facts, now, Timing::Realistic, true);
+        Self { c, facts, now }
     }
 
     /// Moves the clock by `seconds` and lets the cluster catch up.
     fn after(&mut self, seconds: u64) {
         self.now = self.now.after(std::time::Duration::from_secs(seconds));
-        reconcile(
-            &mut self.c,
-            &self.facts,
-            &mut self.ids,
-            self.now,
-            Timing::Realistic,
-            false,
-        );
+        reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, false);
     }
 
     /// Changes what AWS says (a profile deleted, a nodegroup scaled).
     fn set_facts(&mut self, facts: ClusterFacts) {
         self.facts = facts;
-        reconcile(
-            &mut self.c,
-            &self.facts,
-            &mut self.ids,
-            self.now,
-            Timing::Realistic,
-            false,
-        );
+        reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, false);
     }
 
     /// Runs an API call, then the controllers (as a request does).
     fn call<R>(&mut self, f: impl FnOnce(&mut Kube<'_>) -> R) -> R {
-        let mut k = Kube {
+        let mut ids = std::mem::replace(&mut self.c.ids, IdGen::new(0));
+        let result = f(&mut Kube {
             c: &mut self.c,
             facts: &self.facts,
-            ids: &mut self.ids,
+            ids: &mut ids,
             now: self.now,
             timing: Timing::Realistic,
-        };
-        let result = f(&mut k);
-        reconcile(
-            &mut self.c,
-            &self.facts,
-            &mut self.ids,
-            self.now,
-            Timing::Realistic,
-            true,
-        );
+        });
+        self.c.ids = ids;
+        reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, true);
         result
     }
 
