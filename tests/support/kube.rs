@@ -166,7 +166,7 @@ impl Background {
         }
     }
 
-    /// Advances the clock by `step` seconds every 200 ms until the command exits (bounded).
+    /// Advances the clock by `step` seconds every 100 ms until the command exits (bounded).
     pub fn finish_while_advancing(
         mut self,
         emu: &TestEmulator,
@@ -188,7 +188,7 @@ impl Background {
                 "kubectl did not finish within {limit:?}; printed:\n{}",
                 self.stdout()
             );
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(100));
             tick(emu, step);
         }
     }
