@@ -618,7 +618,14 @@ fn the_same_seed_and_steps_give_the_same_objects() {
         sim.call(|_| ());
         sim.after(1);
         assert_eq!(sim.c.rv, rv, "controllers write only on change");
-        serde_json::to_string(&sim.c).unwrap()
+        let state = serde_json::to_string(&sim.c).unwrap();
+        let restored: KubeCluster = serde_json::from_str(&state).expect("the state reads back");
+        assert_eq!(
+            serde_json::to_string(&restored).unwrap(),
+            state,
+            "and round-trips"
+        );
+        state
     };
     assert_eq!(run(), run());
 }
