@@ -63,7 +63,7 @@ impl Services<'_> {
     /// them at that instant).
     pub fn advance(&mut self, at: Timestamp) {
         self.env.now = at;
-        self.eks.advance(at);
+        crate::state::advance_services(self.eks, self.ec2, at);
     }
 }
 
@@ -626,6 +626,28 @@ mod tests {
         }
     }
 
+    /// The role `eks` trusting EKS and the region's default VPC; returns two default subnets.
+    fn prerequisites(ids: &mut IdGen, iam: &mut IamAccount, ec2: &mut Ec2Region) -> Vec<String> {
+        let env = Env {
+            now: Timestamp(0),
+            timing: Timing::Realistic,
+            account: "123456789012",
+            region: "us-west-2",
+        };
+        iam.create_role(
+            &env,
+            ids,
+            crate::iam::model::NewRole {
+                name: "eks".into(),
+                assume_role_policy: r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        ec2.ensure_default_vpc(ids, "us-west-2");
+        ec2.subnets.keys().take(2).cloned().collect()
+    }
+
     fn request<'a>(props: &'a Value, tags: &'a [(String, String)]) -> Request<'a> {
         Request {
             stack_name: "eksctl-demo-cluster",
@@ -644,11 +666,12 @@ mod tests {
             EksRegion::default(),
             Ec2Region::default(),
         );
+        let subnets = prerequisites(&mut ids, &mut iam, &mut ec2);
         let mut svc = services(&mut ids, &mut iam, &mut eks, &mut ec2);
         let props = json!({
             "Name": "demo",
             "RoleArn": "arn:aws:iam::123456789012:role/eks",
-            "ResourcesVpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"], "EndpointPrivateAccess": "true"},
+            "ResourcesVpcConfig": {"SubnetIds": subnets, "EndpointPrivateAccess": "true"},
             "Tags": [{"Key": "team", "Value": "a"}]
         });
         let tags = [("alpha.eksctl.io/cluster-name".to_owned(), "demo".to_owned())];
