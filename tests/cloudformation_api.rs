@@ -498,7 +498,7 @@ async fn a_failed_resource_rolls_the_stack_back_or_leaves_it_with_disable_rollba
     let cfn = client(&emu).await;
     let body = r#"{"Resources": {
         "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
-        "VPC": {"Type": "AWS::EC2::VPC", "DependsOn": "Handle", "Properties": {"CidrBlock": "192.168.0.0/16"}}
+        "VPC": {"Type": "AWS::EC2::VPC", "DependsOn": "Handle", "Properties": {"CidrBlock": "10.0.0.0/8"}}
     }}"#;
     cfn.create_stack()
         .stack_name("rb")
@@ -530,9 +530,15 @@ async fn a_failed_resource_rolls_the_stack_back_or_leaves_it_with_disable_rollba
         .find(|e| e.resource_status() == Some(&ResourceStatus::CreateFailed))
         .unwrap();
     assert_eq!(failed.logical_resource_id(), Some("VPC"));
-    assert_eq!(
-        failed.resource_status_reason(),
-        Some("Resource type AWS::EC2::VPC is not supported by this emulator yet")
+    // EC2's own refusal (CreateVpc takes /16 to /28), as CloudFormation reports a handler's.
+    let reason = failed.resource_status_reason().unwrap();
+    assert!(
+        reason.starts_with("Resource handler returned message: \"The CIDR '10.0.0.0/8' is invalid. (Service: Ec2, Status Code: 400, Request ID: "),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with(", HandlerErrorCode: InvalidRequest)"),
+        "{reason}"
     );
     let rollback = events
         .stack_events()

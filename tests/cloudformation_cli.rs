@@ -188,7 +188,7 @@ async fn the_create_waiter_stops_on_a_rollback() {
     let template = write_template(
         &dir,
         "vpc.json",
-        r#"{"Resources": {"VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}}}"#,
+        r#"{"Resources": {"VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/8"}}}}"#,
     );
     run_json(emu.aws(REGION).args([
         "cloudformation",

@@ -1537,7 +1537,7 @@ fn start_delete(
         // Nothing was made, or nothing can have been: it is deleted at once.
         return Ok(at);
     };
-    provider.delete(svc, physical)?;
+    provider.delete(svc, physical, &target.properties)?;
     Ok(timing_due(svc.env.timing, at))
 }
 
@@ -2727,5 +2727,111 @@ mod tests {
             err.ends_with(" is in CREATE_IN_PROGRESS state and can not be updated."),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_eksctl_cluster_stack_builds_its_network_roles_and_cluster_and_deletes_them_all() {
+        let mut h = Harness::new();
+        let env = h.env();
+        let before = (h.ec2.vpcs.len(), h.ec2.subnets.len(), h.iam.roles.len());
+        h.cfn
+            .create_stack(
+                &env,
+                &mut h.ids,
+                NewStack {
+                    name: "eksctl-fargate-demo-cluster".into(),
+                    template_body: include_str!("../../../tests/fixtures/eksctl/cluster.yaml")
+                        .into(),
+                    capabilities: vec!["CAPABILITY_IAM".into()],
+                    ..NewStack::default()
+                },
+            )
+            .unwrap();
+        for _ in 0..30 {
+            h.run(60);
+        }
+        let stack = h.stack("eksctl-fargate-demo-cluster");
+        assert_eq!(
+            stack.status,
+            StackStatus::CreateComplete,
+            "{:?}",
+            stack.status_reason
+        );
+        assert!(stack
+            .resources
+            .values()
+            .all(|r| r.status == ResourceStatus::CreateComplete));
+        let output = |key: &str| {
+            stack
+                .outputs
+                .iter()
+                .find(|o| o.key == key)
+                .map(|o| o.value.clone())
+                .unwrap_or_default()
+        };
+        let private: Vec<String> = output("SubnetsPrivate")
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(private.len(), 3);
+        for id in &private {
+            assert!(h.ec2.is_private(&h.ec2.subnets[id]), "{id} is private");
+        }
+        for id in output("SubnetsPublic").split(',') {
+            assert!(!h.ec2.is_private(&h.ec2.subnets[id]), "{id} is public");
+        }
+        let cluster = h.eks.cluster("fargate-demo").unwrap();
+        assert_eq!(cluster.status, ClusterStatus::Active);
+        assert_eq!(cluster.vpc.vpc_id, output("VPC"));
+        assert_eq!(cluster.vpc.security_group_ids, [output("SecurityGroup")]);
+        assert_eq!(
+            cluster.vpc.cluster_security_group_id,
+            output("ClusterSecurityGroupId")
+        );
+        let pods_role = output("FargatePodExecutionRoleARN");
+        let role = h.iam.role_by_arn(&pods_role).unwrap();
+        assert_eq!(role.trusted_services(), ["eks-fargate-pods.amazonaws.com"]);
+        // CloudFormation shortens the stack name, not the logical id, to fit IAM's 64 characters.
+        assert!(
+            role.name
+                .starts_with("eksctl-fargate-demo-cluste-FargatePodExecutionRole-")
+                && role.name.len() == 64,
+            "{}",
+            role.name
+        );
+        // The NAT gateway took its 90 seconds; the control plane its 10 minutes, after the
+        // network and the service role.
+        let took = |id: &str| {
+            let events: Vec<&Event> = stack.events.iter().filter(|e| e.logical_id == id).collect();
+            events
+                .last()
+                .unwrap()
+                .timestamp
+                .since(events[0].timestamp)
+                .as_secs()
+        };
+        assert_eq!(took("NATGateway"), 90);
+        assert_eq!(took("ControlPlane"), 600);
+        assert_eq!(took("VPC"), 6);
+
+        h.delete("eksctl-fargate-demo-cluster").unwrap();
+        for _ in 0..30 {
+            h.run(60);
+        }
+        let stack = h.cfn.stacks.last().unwrap();
+        assert_eq!(
+            stack.status,
+            StackStatus::DeleteComplete,
+            "{:?}",
+            stack.status_reason
+        );
+        assert!(h.eks.clusters.is_empty());
+        assert_eq!(
+            (h.ec2.vpcs.len(), h.ec2.subnets.len(), h.iam.roles.len()),
+            before,
+            "only the default VPC and the role `eks` are left"
+        );
+        assert!(h.ec2.addresses.is_empty());
+        assert!(h.cfn.exports.is_empty());
     }
 }
