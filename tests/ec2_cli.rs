@@ -636,3 +636,177 @@ print(json.dumps({"zone": subnet["AvailabilityZoneId"], "count": len(subnets), "
         ])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
+    let emu = TestEmulator::start().await;
+    let created = aws(
+        &emu,
+        &[
+            "ec2",
+            "create-launch-template",
+            "--launch-template-name",
+            "nodes",
+            "--version-description",
+            "first",
+            "--launch-template-data",
+            r#"{"InstanceType":"m5.large","SecurityGroupIds":["sg-1","sg-2"],"IamInstanceProfile":{"Name":"node"},"MetadataOptions":{"HttpTokens":"required"}}"#,
+            "--tag-specifications",
+            "ResourceType=launch-template,Tags=[{Key=team,Value=a}]",
+        ],
+    );
+    let id = text(&created, "/LaunchTemplate/LaunchTemplateId");
+    assert!(id.starts_with("lt-"), "{created}");
+    assert_eq!(created["LaunchTemplate"]["LatestVersionNumber"], 1);
+    assert_eq!(
+        created["LaunchTemplate"]["CreatedBy"],
+        format!("arn:aws:iam::{ACCOUNT}:root")
+    );
+    assert_eq!(created["LaunchTemplate"]["Tags"][0]["Key"], "team");
+    expect_error(
+        &emu,
+        &[
+            "ec2",
+            "create-launch-template",
+            "--launch-template-name",
+            "nodes",
+            "--launch-template-data",
+            "{}",
+        ],
+        "InvalidLaunchTemplateName.AlreadyExistsException",
+        "CreateLaunchTemplate",
+        "Launch template name already in use.",
+    );
+    let version = aws(
+        &emu,
+        &[
+            "ec2",
+            "create-launch-template-version",
+            "--launch-template-id",
+            &id,
+            "--launch-template-data",
+            r#"{"InstanceType":"m5.xlarge"}"#,
+        ],
+    );
+    assert_eq!(version["LaunchTemplateVersion"]["VersionNumber"], 2);
+    assert_eq!(version["LaunchTemplateVersion"]["DefaultVersion"], false);
+    let modified = aws(
+        &emu,
+        &[
+            "ec2",
+            "modify-launch-template",
+            "--launch-template-name",
+            "nodes",
+            "--default-version",
+            "2",
+        ],
+    );
+    assert_eq!(modified["LaunchTemplate"]["DefaultVersionNumber"], 2);
+    let versions = aws(
+        &emu,
+        &[
+            "ec2",
+            "describe-launch-template-versions",
+            "--launch-template-id",
+            &id,
+        ],
+    );
+    let versions = versions["LaunchTemplateVersions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    let first = &versions[0]["LaunchTemplateData"];
+    assert_eq!(first["InstanceType"], "m5.large");
+    assert_eq!(
+        first["SecurityGroupIds"],
+        serde_json::json!(["sg-1", "sg-2"])
+    );
+    assert_eq!(first["IamInstanceProfile"]["Name"], "node");
+    assert_eq!(versions[1]["DefaultVersion"], true);
+    let listed = aws(
+        &emu,
+        &[
+            "ec2",
+            "describe-launch-templates",
+            "--launch-template-names",
+            "nodes",
+        ],
+    );
+    assert_eq!(listed["LaunchTemplates"][0]["LaunchTemplateId"], id);
+    aws(
+        &emu,
+        &["ec2", "delete-launch-template", "--launch-template-id", &id],
+    );
+    expect_error(
+        &emu,
+        &[
+            "ec2",
+            "describe-launch-templates",
+            "--launch-template-ids",
+            &id,
+        ],
+        "InvalidLaunchTemplateId.NotFound",
+        "DescribeLaunchTemplates",
+        &format!("The specified launch template, with template ID {id}, does not exist."),
+    );
+
+    // ReplaceRoute: the default VPC's route to the internet moves to a NAT gateway and back.
+    let tables = aws(
+        &emu,
+        &[
+            "ec2",
+            "describe-route-tables",
+            "--filters",
+            "Name=association.main,Values=true",
+        ],
+    );
+    let table = text(&tables, "/RouteTables/0/RouteTableId");
+    let igw = text(&tables, "/RouteTables/0/Routes/1/GatewayId");
+    let subnets = emu.default_subnets(REGION);
+    let allocation = aws(&emu, &["ec2", "allocate-address"]);
+    let nat = aws(
+        &emu,
+        &[
+            "ec2",
+            "create-nat-gateway",
+            "--subnet-id",
+            &subnets[0].0,
+            "--allocation-id",
+            &text(&allocation, "/AllocationId"),
+        ],
+    );
+    let nat = text(&nat, "/NatGateway/NatGatewayId");
+    let replace = |target: &[&str]| {
+        let mut args = vec![
+            "ec2",
+            "replace-route",
+            "--route-table-id",
+            &table,
+            "--destination-cidr-block",
+            "0.0.0.0/0",
+        ];
+        args.extend_from_slice(target);
+        aws(&emu, &args);
+        let tables = aws(
+            &emu,
+            &["ec2", "describe-route-tables", "--route-table-ids", &table],
+        );
+        tables["RouteTables"][0]["Routes"][1].clone()
+    };
+    assert_eq!(replace(&["--nat-gateway-id", &nat])["NatGatewayId"], nat);
+    assert_eq!(replace(&["--gateway-id", &igw])["GatewayId"], igw);
+    expect_error(
+        &emu,
+        &[
+            "ec2",
+            "replace-route",
+            "--route-table-id",
+            &table,
+            "--destination-cidr-block",
+            "10.9.0.0/16",
+            "--gateway-id",
+            &igw,
+        ],
+        "InvalidRoute.NotFound",
+        "ReplaceRoute",
+        &format!("no route with destination-cidr-block 10.9.0.0/16 in route table {table}"),
+    );
+}

@@ -212,23 +212,29 @@ pub struct Region {
 }
 
 impl Region {
-    /// Applies every transition due at `now` in this region. When a cluster's deletion finishes,
-    /// the security group EKS made for it goes too, as on AWS.
+    /// Applies every transition due at `now` in this region (see [`advance_services`]).
     pub fn advance(&mut self, now: Timestamp) {
-        let groups: Vec<(String, String)> = self
-            .eks
-            .clusters
-            .values()
-            .map(|c| (c.name.clone(), c.vpc.cluster_security_group_id.clone()))
-            .collect();
-        self.eks.advance(now);
-        for (cluster, group) in groups {
-            if !self.eks.clusters.contains_key(&cluster) {
-                self.ec2.forget_security_group(&group);
-            }
-        }
-        self.ec2.advance(now);
+        advance_services(&mut self.eks, &mut self.ec2, now);
     }
+}
+
+/// Applies every transition due at `now` to a region's provisioned services: EKS clusters and EC2
+/// NAT gateways. When a cluster's deletion finishes, the security group EKS made for it goes too,
+/// as on AWS. The one per-region step: [`Region::advance`] and CloudFormation's providers
+/// (`Services::advance`) both call it.
+pub fn advance_services(eks: &mut EksRegion, ec2: &mut Ec2Region, now: Timestamp) {
+    let groups: Vec<(String, String)> = eks
+        .clusters
+        .values()
+        .map(|c| (c.name.clone(), c.vpc.cluster_security_group_id.clone()))
+        .collect();
+    eks.advance(now);
+    for (cluster, group) in groups {
+        if !eks.clusters.contains_key(&cluster) {
+            ec2.forget_security_group(&group);
+        }
+    }
+    ec2.advance(now);
 }
 
 /// The parts of the world one request may touch (see [`World::scope`]).

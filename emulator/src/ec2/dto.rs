@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::cidr::Ipv4Cidr;
 use super::error::Ec2Error;
 use super::model::{
-    Address, Ec2Region, Filter, InternetGateway, NatGateway, NatGatewayState, NewTags, Peer,
-    RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Vpc,
+    parse_cidr, Address, Ec2Region, Filter, InternetGateway, LaunchTemplate, LaunchTemplateData,
+    LaunchTemplateVersion, NatGateway, NatGatewayState, NewTags, Peer, RouteTable, RouteTarget,
+    Rule, SecurityGroup, Subnet, Vpc,
 };
 use super::zones::Zone;
 use super::XMLNS;
@@ -120,39 +120,6 @@ pub fn attribute_bool(req: &QueryRequest, name: &str) -> Option<bool> {
     req.get_bool(&format!("{name}.Value"))
 }
 
-fn protocol(text: &str) -> Result<String, Ec2Error> {
-    Ok(match text.to_ascii_lowercase().as_str() {
-        "tcp" | "6" => "tcp",
-        "udp" | "17" => "udp",
-        "icmp" | "1" => "icmp",
-        "-1" | "all" => "-1",
-        _ => {
-            return Err(Ec2Error::InvalidValue {
-                value: text.to_owned(),
-                parameter: "ipProtocol",
-            })
-        }
-    }
-    .to_owned())
-}
-
-fn port(text: Option<&String>, parameter: &'static str) -> Result<Option<i32>, Ec2Error> {
-    text.map(|t| {
-        t.parse().map_err(|_| Ec2Error::InvalidValue {
-            value: t.clone(),
-            parameter,
-        })
-    })
-    .transpose()
-}
-
-fn cidr(text: &str, parameter: &'static str) -> Result<Ipv4Cidr, Ec2Error> {
-    Ipv4Cidr::parse(text).ok_or_else(|| Ec2Error::InvalidCidr {
-        value: text.to_owned(),
-        parameter,
-    })
-}
-
 /// The rules of an authorize/revoke call: `IpPermissions.N…`, or the flat `IpProtocol`, `FromPort`,
 /// `ToPort`, `CidrIp` members; one [`Rule`] per peer.
 pub fn rules(req: &QueryRequest) -> Result<Vec<Rule>, Ec2Error> {
@@ -175,33 +142,27 @@ pub fn rules(req: &QueryRequest) -> Result<Vec<Rule>, Ec2Error> {
         }
     }
     for permission in permissions {
-        let protocol = protocol(permission.get("IpProtocol").map_or("", String::as_str))?;
-        let (from_port, to_port) = if protocol == "-1" {
-            (None, None)
-        } else {
-            (
-                port(permission.get("FromPort"), "fromPort")?,
-                port(permission.get("ToPort"), "toPort")?,
-            )
-        };
-        let rule = |peer, description: Option<&String>| Rule {
-            protocol: protocol.clone(),
-            from_port,
-            to_port,
-            peer,
-            description: description.cloned(),
+        let protocol = permission.get("IpProtocol").map_or("", String::as_str);
+        let from_port = permission.get("FromPort").map(String::as_str);
+        let to_port = permission.get("ToPort").map(String::as_str);
+        let rule = |peer, description: Option<&String>| {
+            Rule::parse(protocol, from_port, to_port, peer, description.cloned())
         };
         for range in groups(&permission, "IpRanges") {
             let text = range.get("CidrIp").map_or("", String::as_str);
             out.push(rule(
-                Peer::Cidr(cidr(text, "cidrIp")?),
+                Peer::Cidr(parse_cidr(text, "cidrIp")?),
                 range.get("Description"),
-            ));
+            )?);
         }
         for group in groups(&permission, "Groups") {
             if let Some(id) = group.get("GroupId") {
-                out.push(rule(Peer::Group(id.clone()), group.get("Description")));
+                out.push(rule(Peer::Group(id.clone()), group.get("Description"))?);
             }
+        }
+        if groups(&permission, "IpRanges").is_empty() && groups(&permission, "Groups").is_empty() {
+            // A permission without peers still has its protocol checked.
+            rule(Peer::Group(String::new()), None)?;
         }
     }
     Ok(out)
@@ -467,6 +428,87 @@ pub fn security_group_arn(group: &SecurityGroup, owner: Owner<'_>) -> String {
         "arn:aws:ec2:{}:{}:security-group/{}",
         owner.region, owner.account, group.id
     )
+}
+
+/// `LaunchTemplateData.*`: the members the model keeps (`SecurityGroupIds` travel as
+/// `LaunchTemplateData.SecurityGroupId.N`).
+#[must_use]
+pub fn launch_template_data(req: &QueryRequest) -> LaunchTemplateData {
+    let get = |name: &str| {
+        req.get(&format!("LaunchTemplateData.{name}"))
+            .map(str::to_owned)
+    };
+    LaunchTemplateData {
+        image_id: get("ImageId"),
+        instance_type: get("InstanceType"),
+        key_name: get("KeyName"),
+        security_group_ids: req.list("LaunchTemplateData.SecurityGroupId"),
+        user_data: get("UserData"),
+        iam_instance_profile: get("IamInstanceProfile.Arn")
+            .or_else(|| get("IamInstanceProfile.Name")),
+    }
+}
+
+/// The children of a launch template item (`CreateLaunchTemplate`, `DescribeLaunchTemplates`, …).
+pub fn write_launch_template(
+    w: &mut Writer,
+    ec2: &Ec2Region,
+    template: &LaunchTemplate,
+    owner: Owner<'_>,
+) {
+    w.leaf("createTime", &template.created_at.iso8601_millis());
+    w.leaf("createdBy", &format!("arn:aws:iam::{}:root", owner.account));
+    w.leaf(
+        "defaultVersionNumber",
+        &template.default_version.to_string(),
+    );
+    w.leaf(
+        "latestVersionNumber",
+        &template.latest_version().to_string(),
+    );
+    w.leaf("launchTemplateId", &template.id);
+    w.leaf("launchTemplateName", &template.name);
+    write_tags(w, ec2, &template.id);
+}
+
+/// The children of a launch template version item.
+pub fn write_launch_template_version(
+    w: &mut Writer,
+    template: &LaunchTemplate,
+    version: &LaunchTemplateVersion,
+    owner: Owner<'_>,
+) {
+    w.leaf("createTime", &version.created_at.iso8601_millis());
+    w.leaf("createdBy", &format!("arn:aws:iam::{}:root", owner.account));
+    w.leaf(
+        "defaultVersion",
+        bool_text(version.number == template.default_version),
+    );
+    let data = &version.data;
+    w.open("launchTemplateData");
+    if let Some(profile) = &data.iam_instance_profile {
+        w.open("iamInstanceProfile");
+        if profile.starts_with("arn:") {
+            w.leaf("arn", profile);
+        } else {
+            w.leaf("name", profile);
+        }
+        w.close("iamInstanceProfile");
+    }
+    w.opt_leaf("imageId", data.image_id.as_deref());
+    w.opt_leaf("instanceType", data.instance_type.as_deref());
+    w.opt_leaf("keyName", data.key_name.as_deref());
+    if !data.security_group_ids.is_empty() {
+        w.items("securityGroupIdSet", &data.security_group_ids, |w, id| {
+            w.text(id);
+        });
+    }
+    w.opt_leaf("userData", data.user_data.as_deref());
+    w.close("launchTemplateData");
+    w.leaf("launchTemplateId", &template.id);
+    w.leaf("launchTemplateName", &template.name);
+    w.opt_leaf("versionDescription", version.description.as_deref());
+    w.leaf("versionNumber", &version.number.to_string());
 }
 
 /// The children of an Availability Zone item.

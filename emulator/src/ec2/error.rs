@@ -113,6 +113,21 @@ pub enum Ec2Error {
     AddressInUse,
     #[error("Elastic IP address [{id}] is already associated")]
     AddressAlreadyAssociated { id: String },
+    /// Real: GH getmoto/moto#5726 (captured from AWS).
+    #[error("Launch template name already in use.")]
+    LaunchTemplateNameInUse,
+    /// After the real text (GH awsdocs/aws-cloudformation-user-guide#132), with today's limit.
+    #[error("The specified launch template name is invalid. A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _.")]
+    LaunchTemplateNameMalformed,
+    #[error("The specified launch template, with template ID {id}, does not exist.")]
+    LaunchTemplateIdNotFound { id: String },
+    #[error("The specified launch template, with template name {name}, does not exist.")]
+    LaunchTemplateNameNotFound { name: String },
+    /// Text chosen here.
+    #[error(
+        "The specified launch template version {version} of launch template {id} does not exist."
+    )]
+    LaunchTemplateVersionNotFound { id: String, version: String },
     #[error("The request must contain the parameter {parameter}")]
     MissingParameter { parameter: &'static str },
     #[error("Value ({value}) for parameter {parameter} is invalid.")]
@@ -169,6 +184,13 @@ impl Ec2Error {
             Self::RouteExists { .. } => "RouteAlreadyExists",
             Self::RouteNotFound { .. } => "InvalidRoute.NotFound",
             Self::AddressInUse => "AuthFailure",
+            Self::LaunchTemplateNameInUse => "InvalidLaunchTemplateName.AlreadyExistsException",
+            Self::LaunchTemplateNameMalformed => "InvalidLaunchTemplateName.MalformedException",
+            Self::LaunchTemplateIdNotFound { .. } => "InvalidLaunchTemplateId.NotFound",
+            Self::LaunchTemplateNameNotFound { .. } => {
+                "InvalidLaunchTemplateName.NotFoundException"
+            }
+            Self::LaunchTemplateVersionNotFound { .. } => "InvalidLaunchTemplateId.VersionNotFound",
             Self::MissingParameter { .. } => "MissingParameter",
             Self::InvalidId { .. } => "InvalidID",
             Self::TagLimit => "TagLimitExceeded",

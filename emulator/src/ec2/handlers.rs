@@ -3,9 +3,10 @@
 //! API reference: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/>.
 
 use super::dto::{
-    attribute_bool, filters, required, return_true, rules, security_group_arn, tag_list,
-    tag_specifications, write_address, write_internet_gateway, write_nat_gateway,
-    write_route_table, write_security_group, write_subnet, write_vpc, write_zone, Owner,
+    attribute_bool, filters, launch_template_data, required, return_true, rules,
+    security_group_arn, tag_list, tag_specifications, write_address, write_internet_gateway,
+    write_launch_template, write_launch_template_version, write_nat_gateway, write_route_table,
+    write_security_group, write_subnet, write_vpc, write_zone, Owner,
 };
 use super::error::Ec2Error;
 use super::model::Ec2Region;
@@ -362,6 +363,16 @@ pub fn create_route(req: &Req<'_>) -> Answer {
     Ok(return_true())
 }
 
+/// [ReplaceRoute](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceRoute.html)
+pub fn replace_route(req: &Req<'_>) -> Answer {
+    let table = req.get("RouteTableId")?;
+    let destination = req.get("DestinationCidrBlock")?;
+    let gateway = req.query.get("GatewayId");
+    let nat = req.query.get("NatGatewayId");
+    req.with_ec2(|ec2, _, _| ec2.replace_route(table, destination, gateway, nat))?;
+    Ok(return_true())
+}
+
 /// [DeleteRoute](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteRoute.html)
 pub fn delete_route(req: &Req<'_>) -> Answer {
     let table = req.get("RouteTableId")?;
@@ -489,6 +500,123 @@ pub fn delete_security_group(req: &Req<'_>) -> Answer {
     w.leaf("return", "true");
     w.leaf("groupId", &deleted);
     Ok(w.finish())
+}
+
+/// [CreateLaunchTemplate](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html)
+pub fn create_launch_template(req: &Req<'_>) -> Answer {
+    let name = req.get("LaunchTemplateName")?;
+    let description = req.query.get("VersionDescription").map(str::to_owned);
+    let data = launch_template_data(req.query);
+    let tags = tag_specifications(req.query, "launch-template");
+    req.with_ec2(|ec2, ids, env| {
+        let id = ec2
+            .create_launch_template(env, ids, name, description, data, tags)?
+            .id
+            .clone();
+        let mut w = Writer::new();
+        w.open("launchTemplate");
+        write_launch_template(&mut w, ec2, ec2.launch_template(&id)?, req.owner());
+        w.close("launchTemplate");
+        Ok(w.finish())
+    })
+}
+
+/// [CreateLaunchTemplateVersion](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplateVersion.html)
+pub fn create_launch_template_version(req: &Req<'_>) -> Answer {
+    let id = req.query.get("LaunchTemplateId");
+    let name = req.query.get("LaunchTemplateName");
+    let description = req.query.get("VersionDescription").map(str::to_owned);
+    let data = launch_template_data(req.query);
+    req.with_ec2(|ec2, _, env| {
+        let id = ec2.launch_template_id(id, name)?;
+        let number = ec2
+            .create_launch_template_version(env, &id, description, data)?
+            .number;
+        let template = ec2.launch_template(&id)?;
+        let mut w = Writer::new();
+        w.open("launchTemplateVersion");
+        write_launch_template_version(
+            &mut w,
+            template,
+            template.version(&number.to_string())?,
+            req.owner(),
+        );
+        w.close("launchTemplateVersion");
+        Ok(w.finish())
+    })
+}
+
+/// [ModifyLaunchTemplate](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyLaunchTemplate.html)
+/// (`SetDefaultVersion`).
+pub fn modify_launch_template(req: &Req<'_>) -> Answer {
+    let id = req.query.get("LaunchTemplateId");
+    let name = req.query.get("LaunchTemplateName");
+    let version = req.query.get("SetDefaultVersion");
+    req.with_ec2(|ec2, _, _| {
+        let id = ec2.launch_template_id(id, name)?;
+        if let Some(version) = version {
+            ec2.set_default_launch_template_version(&id, version)?;
+        }
+        let mut w = Writer::new();
+        w.open("launchTemplate");
+        write_launch_template(&mut w, ec2, ec2.launch_template(&id)?, req.owner());
+        w.close("launchTemplate");
+        Ok(w.finish())
+    })
+}
+
+/// [DescribeLaunchTemplates](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html)
+pub fn describe_launch_templates(req: &Req<'_>) -> Answer {
+    let ids = req.query.list("LaunchTemplateId");
+    let names = req.query.list("LaunchTemplateName");
+    let filters = filters(req.query);
+    req.with_ec2(|ec2, _, _| {
+        let templates = ec2.describe_launch_templates(&ids, &names, &filters)?;
+        let mut w = Writer::new();
+        w.items("launchTemplates", templates, |w, t| {
+            write_launch_template(w, ec2, t, req.owner());
+        });
+        Ok(w.finish())
+    })
+}
+
+/// [DescribeLaunchTemplateVersions](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html)
+/// (of one template: every version, or those `LaunchTemplateVersion.N` names).
+pub fn describe_launch_template_versions(req: &Req<'_>) -> Answer {
+    let id = req.query.get("LaunchTemplateId");
+    let name = req.query.get("LaunchTemplateName");
+    let wanted = req.query.list("LaunchTemplateVersion");
+    req.with_ec2(|ec2, _, _| {
+        let template = ec2.launch_template(&ec2.launch_template_id(id, name)?)?;
+        let versions: Vec<_> = if wanted.is_empty() {
+            template.versions.iter().collect()
+        } else {
+            wanted
+                .iter()
+                .map(|v| template.version(v))
+                .collect::<Result<_, _>>()?
+        };
+        let mut w = Writer::new();
+        w.items("launchTemplateVersionSet", versions, |w, v| {
+            write_launch_template_version(w, template, v, req.owner());
+        });
+        Ok(w.finish())
+    })
+}
+
+/// [DeleteLaunchTemplate](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteLaunchTemplate.html)
+pub fn delete_launch_template(req: &Req<'_>) -> Answer {
+    let id = req.query.get("LaunchTemplateId");
+    let name = req.query.get("LaunchTemplateName");
+    req.with_ec2(|ec2, _, _| {
+        let id = ec2.launch_template_id(id, name)?;
+        let template = ec2.delete_launch_template(&id)?;
+        let mut w = Writer::new();
+        w.open("launchTemplate");
+        write_launch_template(&mut w, ec2, &template, req.owner());
+        w.close("launchTemplate");
+        Ok(w.finish())
+    })
 }
 
 /// [CreateTags](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html)

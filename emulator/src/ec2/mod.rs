@@ -1,6 +1,6 @@
 //! Amazon EC2, the networking subset EKS needs (ec2Query, API version 2016-11-15: `<ActionResponse>`
 //! with `requestId` and `item` lists): Availability Zones, VPCs, subnets, internet and NAT gateways,
-//! Elastic IPs, route tables, security groups and tags. State is per region, and every region
+//! Elastic IPs, route tables, security groups, launch templates and tags. State is per region, and every region
 //! starts with a default VPC.
 
 pub mod cidr;
@@ -44,6 +44,7 @@ pub const ACTIONS: &[&str] = &[
     "DescribeNatGateways",
     "CreateRouteTable",
     "CreateRoute",
+    "ReplaceRoute",
     "DeleteRoute",
     "AssociateRouteTable",
     "DisassociateRouteTable",
@@ -56,6 +57,12 @@ pub const ACTIONS: &[&str] = &[
     "RevokeSecurityGroupIngress",
     "RevokeSecurityGroupEgress",
     "DeleteSecurityGroup",
+    "CreateLaunchTemplate",
+    "CreateLaunchTemplateVersion",
+    "ModifyLaunchTemplate",
+    "DescribeLaunchTemplates",
+    "DescribeLaunchTemplateVersions",
+    "DeleteLaunchTemplate",
     "CreateTags",
     "DeleteTags",
     "DescribeTags",
@@ -97,6 +104,7 @@ pub fn handle(emu: &Emulator, ctx: &RequestContext, req: &QueryRequest) -> Respo
         "DescribeNatGateways" => handlers::describe_nat_gateways(&r),
         "CreateRouteTable" => handlers::create_route_table(&r),
         "CreateRoute" => handlers::create_route(&r),
+        "ReplaceRoute" => handlers::replace_route(&r),
         "DeleteRoute" => handlers::delete_route(&r),
         "AssociateRouteTable" => handlers::associate_route_table(&r),
         "DisassociateRouteTable" => handlers::disassociate_route_table(&r),
@@ -109,6 +117,12 @@ pub fn handle(emu: &Emulator, ctx: &RequestContext, req: &QueryRequest) -> Respo
         "RevokeSecurityGroupIngress" => handlers::revoke(&r, false),
         "RevokeSecurityGroupEgress" => handlers::revoke(&r, true),
         "DeleteSecurityGroup" => handlers::delete_security_group(&r),
+        "CreateLaunchTemplate" => handlers::create_launch_template(&r),
+        "CreateLaunchTemplateVersion" => handlers::create_launch_template_version(&r),
+        "ModifyLaunchTemplate" => handlers::modify_launch_template(&r),
+        "DescribeLaunchTemplates" => handlers::describe_launch_templates(&r),
+        "DescribeLaunchTemplateVersions" => handlers::describe_launch_template_versions(&r),
+        "DeleteLaunchTemplate" => handlers::delete_launch_template(&r),
         "CreateTags" => handlers::create_tags(&r),
         "DeleteTags" => handlers::delete_tags(&r),
         "DescribeTags" => handlers::describe_tags(&r),

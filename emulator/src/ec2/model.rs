@@ -1,5 +1,5 @@
 //! EC2 state of one region — VPCs, subnets, internet and NAT gateways, Elastic IPs, route tables,
-//! security groups and tags — with the rules real EC2 enforces on them (CIDR ranges and conflicts,
+//! security groups, launch templates and tags — with the rules real EC2 enforces on them (CIDR ranges and conflicts,
 //! dependencies on delete) and the one EKS relies on: a subnet is *private* when its route table
 //! (its explicit association, else its VPC's main table) has no route to an internet gateway.
 //! Every region has a default VPC, made on first use. Nothing of HTTP or XML here.
@@ -44,8 +44,81 @@ pub struct Ec2Region {
     pub addresses: BTreeMap<String, Address>,
     /// Security groups by id.
     pub security_groups: BTreeMap<String, SecurityGroup>,
+    /// Launch templates by id.
+    #[serde(default)]
+    pub launch_templates: BTreeMap<String, LaunchTemplate>,
     /// Tags by resource id.
     pub tags: BTreeMap<String, Tags>,
+}
+
+/// What a launch template version says about the instances it launches: the part of
+/// `LaunchTemplateData` this emulator keeps (what nodes need); other members are accepted and
+/// not recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchTemplateData {
+    /// `ImageId`.
+    pub image_id: Option<String>,
+    /// `InstanceType`.
+    pub instance_type: Option<String>,
+    /// `KeyName`.
+    pub key_name: Option<String>,
+    /// `SecurityGroupIds`.
+    pub security_group_ids: Vec<String>,
+    /// `UserData` (base64, as given).
+    pub user_data: Option<String>,
+    /// `IamInstanceProfile.Arn` or `.Name`.
+    pub iam_instance_profile: Option<String>,
+}
+
+/// One version of a launch template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchTemplateVersion {
+    /// `VersionNumber`, from 1.
+    pub number: u32,
+    /// `VersionDescription`.
+    pub description: Option<String>,
+    /// `CreateTime`.
+    pub created_at: Timestamp,
+    /// `LaunchTemplateData`.
+    pub data: LaunchTemplateData,
+}
+
+/// A launch template: numbered versions, one of them the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchTemplate {
+    /// `lt-…`.
+    pub id: String,
+    /// `LaunchTemplateName` (unique in the region).
+    pub name: String,
+    /// `CreateTime`.
+    pub created_at: Timestamp,
+    /// `DefaultVersionNumber`.
+    pub default_version: u32,
+    /// Every version, oldest first.
+    pub versions: Vec<LaunchTemplateVersion>,
+}
+
+impl LaunchTemplate {
+    /// `LatestVersionNumber`.
+    #[must_use]
+    pub fn latest_version(&self) -> u32 {
+        self.versions.last().map_or(1, |v| v.number)
+    }
+
+    /// A version by number, or `$Latest` / `$Default`.
+    pub fn version(&self, version: &str) -> Result<&LaunchTemplateVersion, Ec2Error> {
+        let number = match version {
+            "$Latest" => Some(self.latest_version()),
+            "$Default" => Some(self.default_version),
+            other => other.parse().ok(),
+        };
+        number
+            .and_then(|n| self.versions.iter().find(|v| v.number == n))
+            .ok_or_else(|| Ec2Error::LaunchTemplateVersionNotFound {
+                id: self.id.clone(),
+                version: version.to_owned(),
+            })
+    }
 }
 
 /// A VPC.
@@ -273,6 +346,51 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// A rule as EC2 reads one, from the API or a CloudFormation template alike: the protocol by
+    /// name or number (`tcp`/`6`, `udp`/`17`, `icmp`/`1`, `-1`/`all`), ports for all but `-1`
+    /// (whose ports EC2 ignores).
+    pub fn parse(
+        protocol: &str,
+        from_port: Option<&str>,
+        to_port: Option<&str>,
+        peer: Peer,
+        description: Option<String>,
+    ) -> Result<Self, Ec2Error> {
+        let protocol = match protocol.to_ascii_lowercase().as_str() {
+            "tcp" | "6" => "tcp",
+            "udp" | "17" => "udp",
+            "icmp" | "1" => "icmp",
+            "-1" | "all" => "-1",
+            _ => {
+                return Err(Ec2Error::InvalidValue {
+                    value: protocol.to_owned(),
+                    parameter: "ipProtocol",
+                })
+            }
+        };
+        let port = |text: Option<&str>, parameter: &'static str| {
+            text.map(|t| {
+                t.parse::<i32>().map_err(|_| Ec2Error::InvalidValue {
+                    value: t.to_owned(),
+                    parameter,
+                })
+            })
+            .transpose()
+        };
+        let (from_port, to_port) = if protocol == "-1" {
+            (None, None)
+        } else {
+            (port(from_port, "fromPort")?, port(to_port, "toPort")?)
+        };
+        Ok(Self {
+            protocol: protocol.to_owned(),
+            from_port,
+            to_port,
+            peer,
+            description,
+        })
+    }
+
     fn same_as(&self, other: &Self) -> bool {
         self.protocol == other.protocol
             && self.from_port == other.from_port
@@ -296,6 +414,14 @@ impl Rule {
             (protocol, _, _) => format!("peer: {peer}, {}, ALLOW", protocol.to_ascii_uppercase()),
         }
     }
+}
+
+/// A CIDR block given as `parameter`, or EC2's error for one that does not parse.
+pub fn parse_cidr(text: &str, parameter: &'static str) -> Result<Ipv4Cidr, Ec2Error> {
+    Ipv4Cidr::parse(text).ok_or_else(|| Ec2Error::InvalidCidr {
+        value: text.to_owned(),
+        parameter,
+    })
 }
 
 /// A security group.
@@ -369,6 +495,7 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "eipalloc" => "elastic-ip",
         "sg" => "security-group",
         "dopt" => "dhcp-options",
+        "lt" => "launch-template",
         _ => return None,
     })
 }
@@ -1271,20 +1398,16 @@ impl Ec2Region {
             .find(|t| t.vpc_id == vpc_id && t.main_association_id.is_some())
     }
 
-    /// `CreateRoute` to an internet gateway (`GatewayId`) or a NAT gateway (`NatGatewayId`).
-    pub fn create_route(
-        &mut self,
+    /// Where a route of `table_id` to `gateway_id` (an internet gateway, or a NAT gateway given
+    /// there) or `nat_gateway_id` sends traffic; the gateway must be in the table's VPC.
+    fn route_target(
+        &self,
         table_id: &str,
-        destination: &str,
         gateway_id: Option<&str>,
         nat_gateway_id: Option<&str>,
-    ) -> Result<(), Ec2Error> {
+    ) -> Result<RouteTarget, Ec2Error> {
         let table = self.route_table(table_id)?;
-        let block = Ipv4Cidr::parse(destination).ok_or_else(|| Ec2Error::InvalidCidr {
-            value: destination.to_owned(),
-            parameter: "destinationCidrBlock",
-        })?;
-        let target = match (gateway_id, nat_gateway_id) {
+        Ok(match (gateway_id, nat_gateway_id) {
             (Some(id), _) if id.starts_with("nat-") => {
                 self.nat_gateways
                     .get(id)
@@ -1323,7 +1446,21 @@ impl Ec2Region {
                     parameter: "GatewayId",
                 })
             }
-        };
+        })
+    }
+
+    /// `CreateRoute` to an internet gateway (`GatewayId`) or a NAT gateway (`NatGatewayId`).
+    pub fn create_route(
+        &mut self,
+        table_id: &str,
+        destination: &str,
+        gateway_id: Option<&str>,
+        nat_gateway_id: Option<&str>,
+    ) -> Result<(), Ec2Error> {
+        self.route_table(table_id)?;
+        let block = parse_cidr(destination, "destinationCidrBlock")?;
+        let target = self.route_target(table_id, gateway_id, nat_gateway_id)?;
+        let table = self.route_table(table_id)?;
         if table.routes.iter().any(|r| r.destination == block) {
             return Err(Ec2Error::RouteExists {
                 cidr: destination.to_owned(),
@@ -1338,8 +1475,25 @@ impl Ec2Region {
         Ok(())
     }
 
-    /// `DeleteRoute` (never the local route).
-    pub fn delete_route(&mut self, table_id: &str, destination: &str) -> Result<(), Ec2Error> {
+    /// `ReplaceRoute`: the route to `destination` sends traffic to another gateway (never the
+    /// local route).
+    pub fn replace_route(
+        &mut self,
+        table_id: &str,
+        destination: &str,
+        gateway_id: Option<&str>,
+        nat_gateway_id: Option<&str>,
+    ) -> Result<(), Ec2Error> {
+        let position = self.route_position(table_id, destination)?;
+        let target = self.route_target(table_id, gateway_id, nat_gateway_id)?;
+        if let Some(table) = self.route_tables.get_mut(table_id) {
+            table.routes[position].target = target;
+        }
+        Ok(())
+    }
+
+    /// Where the route to `destination` sits in a table; never the local route.
+    fn route_position(&self, table_id: &str, destination: &str) -> Result<usize, Ec2Error> {
         let table = self.route_table(table_id)?;
         let position = Ipv4Cidr::parse(destination)
             .and_then(|block| table.routes.iter().position(|r| r.destination == block))
@@ -1353,6 +1507,12 @@ impl Ec2Region {
                 cidr: destination.to_owned(),
             });
         }
+        Ok(position)
+    }
+
+    /// `DeleteRoute` (never the local route).
+    pub fn delete_route(&mut self, table_id: &str, destination: &str) -> Result<(), Ec2Error> {
+        let position = self.route_position(table_id, destination)?;
         if let Some(table) = self.route_tables.get_mut(table_id) {
             table.routes.remove(position);
         }
@@ -1754,6 +1914,147 @@ impl Ec2Region {
         )
     }
 
+    /// `CreateLaunchTemplate`: version 1, the default.
+    pub fn create_launch_template(
+        &mut self,
+        env: &Env<'_>,
+        ids: &mut IdGen,
+        name: &str,
+        description: Option<String>,
+        data: LaunchTemplateData,
+        tags: NewTags,
+    ) -> Result<&LaunchTemplate, Ec2Error> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "()./_-".contains(c);
+        if !(3..=128).contains(&name.len()) || !name.chars().all(allowed) {
+            return Err(Ec2Error::LaunchTemplateNameMalformed);
+        }
+        if self.launch_templates.values().any(|t| t.name == name) {
+            return Err(Ec2Error::LaunchTemplateNameInUse);
+        }
+        let id = ids.ec2_id("lt");
+        self.set_tags(&id, tags);
+        Ok(self
+            .launch_templates
+            .entry(id.clone())
+            .or_insert(LaunchTemplate {
+                id,
+                name: name.to_owned(),
+                created_at: env.now,
+                default_version: 1,
+                versions: vec![LaunchTemplateVersion {
+                    number: 1,
+                    description,
+                    created_at: env.now,
+                    data,
+                }],
+            }))
+    }
+
+    /// A launch template by id.
+    pub fn launch_template(&self, id: &str) -> Result<&LaunchTemplate, Ec2Error> {
+        self.launch_templates
+            .get(id)
+            .ok_or_else(|| Ec2Error::LaunchTemplateIdNotFound { id: id.to_owned() })
+    }
+
+    /// The id of the launch template named by `id` or else `name`.
+    pub fn launch_template_id(
+        &self,
+        id: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<String, Ec2Error> {
+        match (id, name) {
+            (Some(id), _) => self.launch_template(id).map(|t| t.id.clone()),
+            (None, Some(name)) => self
+                .launch_templates
+                .values()
+                .find(|t| t.name == name)
+                .map(|t| t.id.clone())
+                .ok_or_else(|| Ec2Error::LaunchTemplateNameNotFound {
+                    name: name.to_owned(),
+                }),
+            (None, None) => Err(Ec2Error::MissingParameter {
+                parameter: "LaunchTemplateId",
+            }),
+        }
+    }
+
+    /// `CreateLaunchTemplateVersion`: the next number; the default stays.
+    pub fn create_launch_template_version(
+        &mut self,
+        env: &Env<'_>,
+        id: &str,
+        description: Option<String>,
+        data: LaunchTemplateData,
+    ) -> Result<&LaunchTemplateVersion, Ec2Error> {
+        self.launch_template(id)?;
+        let template = self
+            .launch_templates
+            .get_mut(id)
+            .unwrap_or_else(|| unreachable!());
+        let number = template.latest_version() + 1;
+        template.versions.push(LaunchTemplateVersion {
+            number,
+            description,
+            created_at: env.now,
+            data,
+        });
+        Ok(template.versions.last().unwrap_or_else(|| unreachable!()))
+    }
+
+    /// `ModifyLaunchTemplate --default-version`.
+    pub fn set_default_launch_template_version(
+        &mut self,
+        id: &str,
+        version: &str,
+    ) -> Result<&LaunchTemplate, Ec2Error> {
+        let number = self.launch_template(id)?.version(version)?.number;
+        let template = self
+            .launch_templates
+            .get_mut(id)
+            .unwrap_or_else(|| unreachable!());
+        template.default_version = number;
+        Ok(template)
+    }
+
+    /// `DeleteLaunchTemplate`: every version goes.
+    pub fn delete_launch_template(&mut self, id: &str) -> Result<LaunchTemplate, Ec2Error> {
+        let template = self
+            .launch_templates
+            .remove(id)
+            .ok_or_else(|| Ec2Error::LaunchTemplateIdNotFound { id: id.to_owned() })?;
+        self.tags.remove(id);
+        Ok(template)
+    }
+
+    /// `DescribeLaunchTemplates`.
+    pub fn describe_launch_templates(
+        &self,
+        ids: &[String],
+        names: &[String],
+        filters: &[Filter],
+    ) -> Result<Vec<&LaunchTemplate>, Ec2Error> {
+        for id in ids {
+            self.launch_template(id)?;
+        }
+        for name in names {
+            self.launch_template_id(None, Some(name))?;
+        }
+        self.select(
+            self.launch_templates.values().filter(|t| {
+                (ids.is_empty() || ids.contains(&t.id))
+                    && (names.is_empty() || names.contains(&t.name))
+            }),
+            filters,
+            &["launch-template-name"],
+            |t| &t.id,
+            |t, name| match name {
+                "launch-template-name" => vec![t.name.clone()],
+                _ => Vec::new(),
+            },
+        )
+    }
+
     /// Checks that `id` names an existing resource of a kind that takes tags.
     fn check_taggable(&self, id: &str) -> Result<(), Ec2Error> {
         let exists = match resource_type(id) {
@@ -1768,6 +2069,7 @@ impl Ec2Region {
                 .ok_or_else(|| Ec2Error::NatGatewayNotFound { id: id.to_owned() }),
             Some("elastic-ip") => self.address_id(Some(id), None).map(|_| ()),
             Some("security-group") => self.security_group_id(Some(id), None).map(|_| ()),
+            Some("launch-template") => self.launch_template(id).map(|_| ()),
             _ => Err(Ec2Error::InvalidId { id: id.to_owned() }),
         };
         exists
