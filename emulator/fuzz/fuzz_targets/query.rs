@@ -30,6 +30,10 @@ fuzz_target!(|data: &[u8]| {
         eks_emulator::iam::handle(emu, &ctx(Service::Iam), &form),
         eks_emulator::ec2::handle(emu, &ctx(Service::Ec2), &form),
     ] {
-        assert!(response.status().as_u16() < 500, "{form:?}: {}", response.status());
+        assert!(
+            response.status().as_u16() < 500,
+            "{form:?}: {}",
+            response.status()
+        );
     }
 });

@@ -15,8 +15,11 @@ fn emulator() -> &'static Emulator {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&m, rest)) = data.split_first() else { return };
-    let method = [Method::GET, Method::POST, Method::DELETE, Method::PUT][usize::from(m % 4)].clone();
+    let Some((&m, rest)) = data.split_first() else {
+        return;
+    };
+    let method =
+        [Method::GET, Method::POST, Method::DELETE, Method::PUT][usize::from(m % 4)].clone();
     let split = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
     let target = String::from_utf8_lossy(&rest[..split]);
     let body = rest.get(split + 1..).unwrap_or_default();
@@ -33,5 +36,9 @@ fuzz_target!(|data: &[u8]| {
         request_id: "fuzz".into(),
     };
     let response = eks_emulator::eks::route(emulator(), &ctx, &method, path, query, body);
-    assert!(response.status().as_u16() < 500, "{method} {target}: {}", response.status());
+    assert!(
+        response.status().as_u16() < 500,
+        "{method} {target}: {}",
+        response.status()
+    );
 });

@@ -14,12 +14,17 @@ fuzz_target!(|data: &[u8]| {
     let body = parts.next().unwrap_or_default();
     let _ = verify::canonical_uri(&target);
     let _ = verify::canonical_query(&target, true);
-    let Ok(uri) = target.parse::<Uri>() else { return };
+    let Ok(uri) = target.parse::<Uri>() else {
+        return;
+    };
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_bytes(auth) {
         headers.insert("authorization", value);
     }
     headers.insert("x-amz-date", HeaderValue::from_static("20260101T000000Z"));
-    let credentials = [Credential { access_key: "AKIDTEST".into(), secret: "secret".into() }];
+    let credentials = [Credential {
+        access_key: "AKIDTEST".into(),
+        secret: "secret".into(),
+    }];
     let _ = verify::verify(&credentials, &Method::GET, &uri, &headers, body, wall_now());
 });

@@ -8,8 +8,12 @@ use eks_emulator::cloudformation::template::Template;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(body) = std::str::from_utf8(data) else { return };
-    let Ok(template) = Template::parse(body) else { return };
+    let Ok(body) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(template) = Template::parse(body) else {
+        return;
+    };
     let _ = template.resolve_parameters(&[], &[], &BTreeMap::new());
     let _ = template.dependencies(&BTreeMap::new());
     let _ = template.get_atts();
