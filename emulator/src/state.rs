@@ -13,8 +13,10 @@ use crate::clock::{Clock, Timestamp};
 use crate::cloudformation::model::CfnRegion;
 use crate::cloudformation::resources::{Services, Site};
 use crate::config::Config;
+use crate::durable::Durable;
 use crate::ec2::model::Ec2Region;
 use crate::eks::model::EksRegion;
+use crate::faults::Faults;
 use crate::iam::model::IamAccount;
 use crate::ids::IdGen;
 use crate::lifecycle::Timing;
@@ -42,6 +44,8 @@ struct Inner {
     ca: CertificateAuthority,
     kube_hub: crate::k8s::Hub,
     world: Mutex<World>,
+    /// The state directory, with `--state-dir` (see `durable.rs`).
+    durable: Option<Durable>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -77,16 +81,27 @@ impl Emulator {
         Self::with_addresses(config, addresses)
     }
 
-    /// An emulator that reports `addresses` (the ones actually bound) in its responses.
+    /// An emulator that reports `addresses` (the ones actually bound) in its responses. It starts
+    /// empty and never reads or writes `config.state_dir`: [`Emulator::open`] does.
     #[must_use]
     pub fn with_addresses(config: Config, addresses: Addresses) -> Self {
+        let world = World::new(config.seed);
+        Self::build(config, addresses, world, None)
+    }
+
+    /// An emulator over `world`, kept in `durable` when given (see [`Emulator::open`]).
+    pub(crate) fn build(
+        config: Config,
+        addresses: Addresses,
+        world: World,
+        durable: Option<Durable>,
+    ) -> Self {
         let clock = if config.manual_clock {
             Clock::manual()
         } else {
             Clock::System
         };
         let ca = CertificateAuthority::from_seed(config.seed, Some(addresses.kube.ip()));
-        let world = World::new(config.seed);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -95,8 +110,19 @@ impl Emulator {
                 ca,
                 kube_hub: crate::k8s::Hub::default(),
                 world: Mutex::new(world),
+                durable,
             }),
         }
+    }
+
+    /// The state directory, when the emulator keeps one.
+    pub(crate) fn durable(&self) -> Option<&Durable> {
+        self.inner.durable.as_ref()
+    }
+
+    /// The world as it is, without applying due transitions (for snapshots).
+    pub(crate) fn lock_world(&self) -> MutexGuard<'_, World> {
+        self.lock()
     }
 
     /// The settings it was started with.
@@ -186,6 +212,9 @@ pub struct World {
     pub ids: IdGen,
     /// Accounts by id.
     pub accounts: BTreeMap<String, Account>,
+    /// Injected faults (`/_emulator/faults`), which the wire layer and the models consult.
+    #[serde(default)]
+    pub faults: Faults,
 }
 
 /// One account: its global services and its regions.
@@ -254,6 +283,7 @@ impl World {
         Self {
             ids: IdGen::new(seed),
             accounts: BTreeMap::new(),
+            faults: Faults::new(seed),
         }
     }
 
@@ -283,7 +313,7 @@ impl World {
     /// instants in between (advancing the services they provision to each), then every service
     /// catches up to `now`.
     pub fn advance(&mut self, now: Timestamp, timing: Timing, site: Site<'_>) {
-        let Self { ids, accounts } = self;
+        let Self { ids, accounts, .. } = self;
         for (account_id, account) in accounts.iter_mut() {
             for (region_name, region) in account.regions.iter_mut() {
                 let Region {
