@@ -1,5 +1,35 @@
-//! EKS resources as plain state machines on the virtual clock: clusters (and, in their own issue,
-//! Fargate profiles and nodegroups), the rules real EKS enforces on them, and nothing of HTTP.
+//! EKS resources as plain state machines on the virtual clock: clusters here, their Fargate
+//! profiles in [`fargate`] and their managed nodegroups (and nodegroup updates) in [`nodegroup`];
+//! the rules real EKS enforces on them, and nothing of HTTP.
+//!
+//! # Reading profiles and nodegroups (for the Kubernetes side)
+//!
+//! A cluster owns its profiles and nodegroups: [`EksRegion::cluster`] gives the [`Cluster`], then
+//! - [`Cluster::fargate_profiles`] iterates its [`FargateProfile`]s in name order (the order EKS
+//!   prefers them in), each with `name`, `status` ([`fargate_selector::ProfileStatus`]), `selectors`
+//!   ([`fargate_selector::Selector`]) and `subnets`; [`FargateProfile::selector_profile`] gives the
+//!   [`fargate_selector::Profile`] that `choose_profile`/`explain` take;
+//! - [`Cluster::nodegroups`] iterates its [`Nodegroup`]s in name order, each with `name`, `status`,
+//!   [`Nodegroup::desired_size`], `subnets`, `labels` and `taints` ([`Taint`], whose
+//!   [`TaintEffect::kubernetes`] is the node's spelling).
+//!
+//! Only `ACTIVE` profiles take pods; a nodegroup's nodes exist while it is `ACTIVE` or `UPDATING`.
+//! Both disappear from the maps when their deletion finishes.
+
+#[cfg(test)]
+mod fake;
+mod fargate;
+mod nodegroup;
+
+pub use fargate::{
+    platform_supports_fargate, FargateProfile, NewFargateProfile, FARGATE_PODS_PRINCIPAL,
+    MAX_FARGATE_PROFILES_PER_CLUSTER, RESERVED_PROFILE_PREFIX,
+};
+pub use nodegroup::{
+    LaunchTemplate, NewNodegroup, Nodegroup, NodegroupConfigChange, NodegroupStatus, RemoteAccess,
+    ScalingConfig, ScalingRequest, Taint, TaintEffect, TaintRequest, Update, UpdateConfig,
+    UpdateStatus,
+};
 
 use std::collections::BTreeMap;
 
@@ -108,6 +138,60 @@ pub struct Cluster {
     pub status: ClusterStatus,
     /// The next status change, if one is under way.
     pub scheduled: Option<Scheduled<ClusterStatus>>,
+    /// Fargate profiles by name (read them with [`Cluster::fargate_profiles`]).
+    #[serde(default)]
+    pub fargate_profiles: BTreeMap<String, FargateProfile>,
+    /// Managed nodegroups by name (read them with [`Cluster::nodegroups`]).
+    #[serde(default)]
+    pub nodegroups: BTreeMap<String, Nodegroup>,
+}
+
+impl Cluster {
+    /// The cluster's subnets that `directory` knows to be private: the subnets a Fargate profile
+    /// gets when it names none.
+    #[must_use]
+    pub fn private_subnets(&self, directory: &dyn Directory) -> Vec<SubnetFacts> {
+        self.vpc
+            .subnet_ids
+            .iter()
+            .filter_map(|id| directory.subnet(id))
+            .filter(|s| s.private)
+            .collect()
+    }
+
+    /// The facts about `subnet_ids`, each of which must exist and be in the cluster's VPC (`ids`
+    /// draws the request id EC2's not-found error carries).
+    ///
+    /// # Errors
+    ///
+    /// [`EksError::SubnetNotFound`], [`EksError::SubnetOutsideClusterVpc`].
+    pub fn subnets_in_vpc(
+        &self,
+        directory: &dyn Directory,
+        ids: &mut IdGen,
+        subnet_ids: &[String],
+    ) -> Result<Vec<SubnetFacts>, EksError> {
+        subnet_ids
+            .iter()
+            .map(|id| {
+                let subnet = directory
+                    .subnet(id)
+                    .ok_or_else(|| EksError::SubnetNotFound {
+                        cluster: self.name.clone(),
+                        subnet: id.clone(),
+                        request_id: ids.request_id(),
+                    })?;
+                if subnet.vpc_id == self.vpc.vpc_id {
+                    Ok(subnet)
+                } else {
+                    Err(EksError::SubnetOutsideClusterVpc {
+                        cluster: self.name.clone(),
+                        vpc: self.vpc.vpc_id.clone(),
+                    })
+                }
+            })
+            .collect()
+    }
 }
 
 /// What `CreateCluster` asks for, already decoded from the wire.
@@ -373,6 +457,8 @@ impl EksRegion {
                 Next::Become(ClusterStatus::Active),
             )),
             name: new.name.clone(),
+            fargate_profiles: BTreeMap::new(),
+            nodegroups: BTreeMap::new(),
         };
         Ok(self.clusters.entry(new.name).or_insert(cluster))
     }
@@ -392,15 +478,39 @@ impl EksRegion {
         self.clusters.keys().cloned().collect()
     }
 
-    /// `DeleteCluster`: the cluster goes `DELETING` and vanishes after the delete duration. Deleting a
-    /// cluster already `DELETING` answers with it unchanged, as EKS does.
-    pub fn delete_cluster(&mut self, env: &Env<'_>, name: &str) -> Result<&Cluster, EksError> {
-        let cluster = self
-            .clusters
+    /// The cluster `name`, to change it.
+    ///
+    /// # Errors
+    ///
+    /// [`EksError::ClusterNotFound`].
+    pub fn cluster_mut(&mut self, name: &str) -> Result<&mut Cluster, EksError> {
+        self.clusters
             .get_mut(name)
             .ok_or_else(|| EksError::ClusterNotFound {
                 cluster: name.to_owned(),
-            })?;
+            })
+    }
+
+    /// `DeleteCluster`: the cluster goes `DELETING` and vanishes after the delete duration. Deleting a
+    /// cluster already `DELETING` answers with it unchanged, as EKS does. A cluster with nodegroups,
+    /// or with Fargate profiles that are `ACTIVE` or `CREATING`, cannot be deleted.
+    pub fn delete_cluster(&mut self, env: &Env<'_>, name: &str) -> Result<&Cluster, EksError> {
+        let cluster = self.cluster_mut(name)?;
+        if !cluster.nodegroups.is_empty() {
+            return Err(EksError::ClusterHasNodegroups {
+                cluster: name.to_owned(),
+            });
+        }
+        if cluster.fargate_profiles.values().any(|p| {
+            matches!(
+                p.status,
+                fargate_selector::ProfileStatus::Active | fargate_selector::ProfileStatus::Creating
+            )
+        }) {
+            return Err(EksError::ClusterHasFargateProfiles {
+                cluster: name.to_owned(),
+            });
+        }
         if cluster.status != ClusterStatus::Deleting {
             cluster.status = ClusterStatus::Deleting;
             cluster.scheduled = Some(Scheduled::after(
@@ -425,17 +535,102 @@ impl EksRegion {
                 .ok_or_else(|| EksError::TagResourceNotFound {
                     arn: arn.to_owned(),
                 }),
+            EksArn::FargateProfile { cluster, name } => self
+                .clusters
+                .get_mut(cluster)
+                .and_then(|c| c.fargate_profiles.get_mut(name))
+                .filter(|p| p.arn == arn)
+                .map(|p| &mut p.tags)
+                .ok_or_else(|| EksError::TagResourceNotFound {
+                    arn: arn.to_owned(),
+                }),
+            EksArn::Nodegroup { cluster, name } => self
+                .clusters
+                .get_mut(cluster)
+                .and_then(|c| c.nodegroups.get_mut(name))
+                .filter(|n| n.arn == arn)
+                .map(|n| &mut n.tags)
+                .ok_or_else(|| EksError::TagResourceNotFound {
+                    arn: arn.to_owned(),
+                }),
             EksArn::Other => Err(EksError::TagResourceNotFound {
                 arn: arn.to_owned(),
             }),
         }
     }
 
-    /// Applies every transition due at `now`; clusters whose deletion finished disappear.
+    /// Puts cluster `name` on Kubernetes `version` (when given) and `platform_version`, as clusters
+    /// made before Fargate were (admin API only; real EKS moves platforms by itself).
+    ///
+    /// # Errors
+    ///
+    /// [`EksError::ClusterNotFound`].
+    pub fn set_platform_version(
+        &mut self,
+        name: &str,
+        platform_version: String,
+        version: Option<String>,
+    ) -> Result<&Cluster, EksError> {
+        let cluster = self.cluster_mut(name)?;
+        cluster.platform_version = platform_version;
+        if let Some(version) = version {
+            cluster.version = version;
+        }
+        Ok(cluster)
+    }
+
+    /// `CreateFargateProfile` on cluster `cluster`: the request's own shape is checked before the
+    /// cluster is looked up.
+    ///
+    /// # Errors
+    ///
+    /// See [`Cluster::create_fargate_profile`].
+    pub fn create_fargate_profile(
+        &mut self,
+        env: &Env<'_>,
+        ids: &mut IdGen,
+        directory: &dyn Directory,
+        cluster: &str,
+        new: NewFargateProfile,
+    ) -> Result<&FargateProfile, EksError> {
+        validate_name(cluster, "clusterName")?;
+        new.validate()?;
+        self.cluster_mut(cluster)?
+            .create_fargate_profile(env, ids, directory, new)
+    }
+
+    /// `CreateNodegroup` on cluster `cluster`: the request's own shape is checked before the
+    /// cluster is looked up.
+    ///
+    /// # Errors
+    ///
+    /// See [`Cluster::create_nodegroup`].
+    pub fn create_nodegroup(
+        &mut self,
+        env: &Env<'_>,
+        ids: &mut IdGen,
+        directory: &dyn Directory,
+        cluster: &str,
+        new: NewNodegroup,
+    ) -> Result<&Nodegroup, EksError> {
+        validate_name(cluster, "clusterName")?;
+        new.check(cluster)?;
+        self.cluster_mut(cluster)?
+            .create_nodegroup(env, ids, directory, new)
+    }
+
+    /// Applies every transition due at `now`: each cluster's own, then its profiles' and
+    /// nodegroups'. Clusters whose deletion finished disappear with everything they hold.
     pub fn advance(&mut self, now: Timestamp) {
         self.clusters.retain(|_, cluster| {
-            lifecycle::advance(&mut cluster.status, &mut cluster.scheduled, now)
-                != Advanced::Vanished
+            if lifecycle::advance(&mut cluster.status, &mut cluster.scheduled, now)
+                == Advanced::Vanished
+            {
+                return false;
+            }
+            cluster.advance_fargate_profiles(now);
+            cluster.advance_nodegroups(now);
+            true
         });
     }
 }
@@ -443,6 +638,8 @@ impl EksRegion {
 /// What an EKS ARN names.
 enum EksArn<'a> {
     Cluster { name: &'a str },
+    FargateProfile { cluster: &'a str, name: &'a str },
+    Nodegroup { cluster: &'a str, name: &'a str },
     Other,
 }
 
@@ -454,8 +651,23 @@ fn parse_eks_arn(arn: &str) -> Result<EksArn<'_>, EksError> {
     if parts.len() != 6 || parts[0] != "arn" || parts[2] != "eks" {
         return Err(invalid());
     }
+    let child = |rest: &'_ str| -> Option<(usize, usize)> {
+        // `<cluster>/<name>/<id>`: the positions of the two slashes.
+        let first = rest.find('/')?;
+        let second = first + 1 + rest[first + 1..].find('/')?;
+        Some((first, second))
+    };
     match parts[5].split_once('/') {
         Some(("cluster", name)) if !name.is_empty() => Ok(EksArn::Cluster { name }),
+        Some((kind @ ("fargateprofile" | "nodegroup"), rest)) => {
+            let (first, second) = child(rest).ok_or_else(invalid)?;
+            let (cluster, name) = (&rest[..first], &rest[first + 1..second]);
+            if kind == "fargateprofile" {
+                Ok(EksArn::FargateProfile { cluster, name })
+            } else {
+                Ok(EksArn::Nodegroup { cluster, name })
+            }
+        }
         Some((_, rest)) if !rest.is_empty() => Ok(EksArn::Other),
         _ => Err(invalid()),
     }
