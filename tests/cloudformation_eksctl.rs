@@ -1,7 +1,8 @@
 //! eksctl-shaped stacks (fixtures/eksctl: the cluster stack of eksctl.md §5 with 3 AZs, public and
 //! private subnets, a NAT gateway, the service role, the Fargate pod execution role, the control
-//! plane and the named outputs and exports; and a managed nodegroup stack importing them) through
-//! the real `aws` CLI and aws-sdk-cloudformation.
+//! plane and the named outputs and exports; a managed and an unmanaged nodegroup stack importing
+//! them) through the real `aws` CLI and aws-sdk-cloudformation, with a Fargate profile made from
+//! the cluster stack's outputs.
 //!
 //! The clock is manual and the timing realistic: the test moves the clock past the stack's work
 //! before each waiter, whose first poll then sees the end state (nothing sleeps).
@@ -11,8 +12,10 @@ mod support;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::Capability;
 use aws_sdk_cloudformation::Client;
+use std::collections::BTreeMap;
+
 use serde_json::Value;
-use support::{run, run_err, run_json, TestEmulator};
+use support::{run, run_err, run_json, TestEmulator, ACCOUNT};
 
 const REGION: &str = "us-west-2";
 const CLUSTER: &str = include_str!("fixtures/eksctl/cluster.yaml");
@@ -47,6 +50,91 @@ fn wait(emu: &TestEmulator, waiter: &str, stack: &str) {
         emu,
         &["cloudformation", "wait", waiter, "--stack-name", stack],
     );
+}
+
+/// A stack's outputs by key.
+fn outputs(emu: &TestEmulator, stack: &str) -> BTreeMap<String, String> {
+    let described = aws(
+        emu,
+        &["cloudformation", "describe-stacks", "--stack-name", stack],
+    );
+    described["Stacks"][0]["Outputs"]
+        .as_array()
+        .map(|outputs| {
+            outputs
+                .iter()
+                .map(|o| {
+                    (
+                        o["OutputKey"].as_str().unwrap().to_owned(),
+                        o["OutputValue"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Creates a stack from a fixture as eksctl does (IAM capability, its tags, termination
+/// protection), lets the clock run past its work and waits for it through the CLI waiter.
+fn create_stack(emu: &TestEmulator, stack: &str, fixture_name: &str) {
+    aws(
+        emu,
+        &[
+            "cloudformation",
+            "create-stack",
+            "--stack-name",
+            stack,
+            "--template-body",
+            &fixture(fixture_name),
+            "--capabilities",
+            "CAPABILITY_IAM",
+            "--tags",
+            "Key=alpha.eksctl.io/cluster-name,Value=fargate-demo",
+            "Key=eksctl.cluster.k8s.io/v1alpha1/cluster-name,Value=fargate-demo",
+            "--enable-termination-protection",
+        ],
+    );
+    emu.advance(30 * 60);
+    wait(emu, "stack-create-complete", stack);
+}
+
+/// Deletes a stack as eksctl does: termination protection off, delete, wait.
+fn delete_stack(emu: &TestEmulator, stack: &str) {
+    aws(
+        emu,
+        &[
+            "cloudformation",
+            "update-termination-protection",
+            "--no-enable-termination-protection",
+            "--stack-name",
+            stack,
+        ],
+    );
+    aws(
+        emu,
+        &["cloudformation", "delete-stack", "--stack-name", stack],
+    );
+    emu.advance(30 * 60);
+    wait(emu, "stack-delete-complete", stack);
+}
+
+/// A stack resource's physical id.
+fn physical_id(emu: &TestEmulator, stack: &str, logical: &str) -> String {
+    let described = aws(
+        emu,
+        &[
+            "cloudformation",
+            "describe-stack-resource",
+            "--stack-name",
+            stack,
+            "--logical-resource-id",
+            logical,
+        ],
+    );
+    described["StackResourceDetail"]["PhysicalResourceId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn strs(value: &Value) -> Vec<String> {
@@ -516,4 +604,259 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
         .as_array()
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outputs_and_exports() {
+    let emu = TestEmulator::start().await;
+    create_stack(&emu, CLUSTER_STACK, "cluster.yaml");
+    let cluster_outputs = outputs(&emu, CLUSTER_STACK);
+    let private: Vec<String> = cluster_outputs["SubnetsPrivate"]
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+
+    // A Fargate profile with the role and the private subnets the cluster stack output, as
+    // `eksctl create fargateprofile` makes one.
+    let mut args = vec![
+        "eks",
+        "create-fargate-profile",
+        "--cluster-name",
+        "fargate-demo",
+        "--fargate-profile-name",
+        "fp-default",
+        "--pod-execution-role-arn",
+        &cluster_outputs["FargatePodExecutionRoleARN"],
+        "--selectors",
+        "namespace=default",
+        "namespace=kube-system",
+        "--subnets",
+    ];
+    args.extend(private.iter().map(String::as_str));
+    let created = aws(&emu, &args);
+    assert_eq!(created["fargateProfile"]["status"], "CREATING");
+    emu.advance(5 * 60);
+    let profile_args = [
+        "--cluster-name",
+        "fargate-demo",
+        "--fargate-profile-name",
+        "fp-default",
+    ];
+    let mut wait_args = vec!["eks", "wait", "fargate-profile-active"];
+    wait_args.extend(profile_args);
+    aws(&emu, &wait_args);
+    let mut describe_args = vec!["eks", "describe-fargate-profile"];
+    describe_args.extend(profile_args);
+    let profile = aws(&emu, &describe_args);
+    assert_eq!(profile["fargateProfile"]["status"], "ACTIVE");
+    assert_eq!(strs(&profile["fargateProfile"]["subnets"]), private);
+    assert_eq!(
+        profile["fargateProfile"]["podExecutionRoleArn"],
+        cluster_outputs["FargatePodExecutionRoleARN"].as_str()
+    );
+
+    // A managed nodegroup stack importing the cluster stack's exports.
+    let managed = "eksctl-fargate-demo-nodegroup-ng-1";
+    create_stack(&emu, managed, "nodegroup.json");
+    let nodegroup = aws(
+        &emu,
+        &[
+            "eks",
+            "describe-nodegroup",
+            "--cluster-name",
+            "fargate-demo",
+            "--nodegroup-name",
+            "ng-1",
+        ],
+    );
+    let nodegroup = &nodegroup["nodegroup"];
+    assert_eq!(nodegroup["status"], "ACTIVE");
+    assert_eq!(strs(&nodegroup["subnets"]), private);
+    assert_eq!(strs(&nodegroup["instanceTypes"]), ["m5.large"]);
+    assert_eq!(nodegroup["scalingConfig"]["desiredSize"], 2);
+    assert_eq!(
+        nodegroup["labels"]["alpha.eksctl.io/nodegroup-name"],
+        "ng-1"
+    );
+    let launch_template = physical_id(&emu, managed, "LaunchTemplate");
+    assert_eq!(nodegroup["launchTemplate"]["id"], launch_template.as_str());
+    assert_eq!(
+        physical_id(&emu, managed, "ManagedNodeGroup"),
+        "fargate-demo/ng-1"
+    );
+    let node_role = physical_id(&emu, managed, "NodeInstanceRole");
+    assert_eq!(
+        nodegroup["nodeRole"],
+        format!("arn:aws:iam::{ACCOUNT}:role/{node_role}").as_str()
+    );
+    let versions = aws(
+        &emu,
+        &[
+            "ec2",
+            "describe-launch-template-versions",
+            "--launch-template-id",
+            &launch_template,
+        ],
+    );
+    let data = &versions["LaunchTemplateVersions"][0]["LaunchTemplateData"];
+    assert_eq!(
+        strs(&data["SecurityGroupIds"]),
+        [cluster_outputs["ClusterSecurityGroupId"].clone()]
+    );
+
+    // An unmanaged nodegroup stack: its own security group and rules on the control plane's,
+    // an instance profile, a launch template, an Auto Scaling group and an access entry.
+    let unmanaged = "eksctl-fargate-demo-nodegroup-ng-2";
+    create_stack(&emu, unmanaged, "nodegroup-unmanaged.json");
+    let ng2_outputs = outputs(&emu, unmanaged);
+    let group_name = physical_id(&emu, unmanaged, "NodeGroup");
+    let node_sg = physical_id(&emu, unmanaged, "SG");
+    let (desired, subnets, instance_type, groups, profile_arn, entry_groups) =
+        emu.emulator().with_world(|world, _| {
+            let region = world.scope(ACCOUNT, REGION).region;
+            let group = region.autoscaling.group(&group_name).expect("the group");
+            let data = group
+                .launch_template_data(&region.ec2)
+                .expect("its template");
+            let cluster = region.eks.cluster("fargate-demo").unwrap();
+            let entry = cluster
+                .access_entry(&ng2_outputs["InstanceRoleARN"])
+                .expect("the nodes' access entry");
+            (
+                group.desired_capacity,
+                group.subnets.clone(),
+                data.instance_type.clone(),
+                data.security_group_ids.clone(),
+                data.iam_instance_profile.clone(),
+                entry.kubernetes_groups.clone(),
+            )
+        });
+    assert_eq!(desired, 2);
+    assert_eq!(subnets, private);
+    assert_eq!(instance_type.as_deref(), Some("m5.large"));
+    assert_eq!(
+        groups,
+        [
+            cluster_outputs["SharedNodeSecurityGroup"].clone(),
+            node_sg.clone()
+        ]
+    );
+    assert_eq!(
+        profile_arn.as_ref(),
+        Some(&ng2_outputs["InstanceProfileARN"])
+    );
+    assert_eq!(entry_groups, ["system:nodes"]);
+    let control_plane_sg = aws(
+        &emu,
+        &[
+            "ec2",
+            "describe-security-groups",
+            "--group-ids",
+            &cluster_outputs["SecurityGroup"],
+        ],
+    );
+    let group = &control_plane_sg["SecurityGroups"][0];
+    assert_eq!(
+        group["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"],
+        node_sg.as_str()
+    );
+    assert_eq!(group["IpPermissionsEgress"].as_array().unwrap().len(), 3);
+    let exports = aws(&emu, &["cloudformation", "list-exports"]);
+    assert!(exports["Exports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["Name"] == format!("{unmanaged}::InstanceProfileARN")));
+
+    // The cluster stack stays while the nodegroup stacks import its exports.
+    aws(
+        &emu,
+        &[
+            "cloudformation",
+            "update-termination-protection",
+            "--no-enable-termination-protection",
+            "--stack-name",
+            CLUSTER_STACK,
+        ],
+    );
+    aws(
+        &emu,
+        &[
+            "cloudformation",
+            "delete-stack",
+            "--stack-name",
+            CLUSTER_STACK,
+        ],
+    );
+    let kept = aws(
+        &emu,
+        &[
+            "cloudformation",
+            "describe-stacks",
+            "--stack-name",
+            CLUSTER_STACK,
+        ],
+    );
+    assert_eq!(kept["Stacks"][0]["StackStatus"], "CREATE_COMPLETE");
+    let reason = kept["Stacks"][0]["StackStatusReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "Delete canceled. Cannot delete export {CLUSTER_STACK}::"
+        )) && reason.contains(managed),
+        "{reason}"
+    );
+
+    // eksctl's `delete cluster`: the nodegroup stacks, the Fargate profile, then the cluster stack.
+    delete_stack(&emu, managed);
+    delete_stack(&emu, unmanaged);
+    let mut delete_args = vec!["eks", "delete-fargate-profile"];
+    delete_args.extend(profile_args);
+    aws(&emu, &delete_args);
+    emu.advance(5 * 60);
+    let mut wait_args = vec!["eks", "wait", "fargate-profile-deleted"];
+    wait_args.extend(profile_args);
+    aws(&emu, &wait_args);
+    delete_stack(&emu, CLUSTER_STACK);
+
+    let stderr = run_err(
+        emu.aws(REGION)
+            .args(["iam", "get-role", "--role-name", &node_role]),
+    );
+    assert!(stderr.contains("NoSuchEntity"), "{stderr}");
+    let profile_name = ng2_outputs["InstanceProfileARN"]
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let stderr = run_err(emu.aws(REGION).args([
+        "iam",
+        "get-instance-profile",
+        "--instance-profile-name",
+        &profile_name,
+    ]));
+    assert!(stderr.contains("NoSuchEntity"), "{stderr}");
+    assert!(
+        aws(&emu, &["ec2", "describe-launch-templates"])["LaunchTemplates"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let left = emu.emulator().with_world(|world, _| {
+        let region = world.scope(ACCOUNT, REGION).region;
+        (
+            region.autoscaling.groups().count(),
+            region.eks.clusters.len(),
+        )
+    });
+    assert_eq!(left, (0, 0));
+    let stacks = aws(
+        &emu,
+        &[
+            "cloudformation",
+            "list-stacks",
+            "--stack-status-filter",
+            "DELETE_COMPLETE",
+        ],
+    );
+    assert_eq!(stacks["StackSummaries"].as_array().unwrap().len(), 3);
 }
