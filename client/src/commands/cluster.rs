@@ -17,6 +17,7 @@ use crate::cli::{
     UpdateClusterArgs,
 };
 use crate::config::{self, ClusterConfig, ClusterMeta, NodeGroup};
+use crate::kube::{coredns, Kube};
 use crate::kubeconfig::{self, ClusterAccess};
 use crate::output::{
     render_cluster_details, render_cluster_summaries, ClusterDetail, ClusterSummary, Format,
@@ -271,34 +272,23 @@ pub async fn create(
     // The kubeconfig.
     let write = args.write_kubeconfig.unwrap_or(true);
     let mut kubeconfig_path = None;
+    let mut eks_cluster = None;
     if write {
-        let eks_cluster = aws
-            .eks
-            .describe_cluster()
-            .name(&cluster)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::new(format!(
-                    "unable to describe cluster control plane: {}",
-                    describe(&e)
-                ))
-            })?
-            .cluster
-            .unwrap_or_else(|| aws_sdk_eks::types::Cluster::builder().build());
+        let described = describe_control_plane(&aws, &cluster).await?;
         let path =
-            write_kubeconfig_for(ctx, &aws, &caller, &eks_cluster, &args.kubeconfig, &cluster)?;
+            write_kubeconfig_for(ctx, &aws, &caller, &described, &args.kubeconfig, &cluster)?;
         out.success(format!(
             "saved kubeconfig as {:?}",
             path.display().to_string()
         ));
         kubeconfig_path = Some(path);
+        eks_cluster = Some(described);
     }
     // TODO(Kubernetes API issue): add each nodegroup's NodeInstanceRole to the aws-auth ConfigMap
     // ("adding identity … to auth ConfigMap") and wait for its nodes ("waiting for at least N
     // node(s) to become ready in …").
 
-    // Fargate profiles, one at a time, each waited to ACTIVE.
+    // Fargate profiles, one at a time, each waited to ACTIVE; then coredns onto Fargate.
     let mut profiles = config.profiles().to_vec();
     if !profiles.is_empty() {
         let role = config
@@ -321,8 +311,16 @@ pub async fn create(
         create_profiles(&aws, out, &ctx.sleeper, g.timeout, &cluster, &profiles)
             .await
             .map_err(|e| e.wrap("failed to create Fargate profiles"))?;
-        // TODO(Kubernetes API issue): when `fargate::covers_coredns(&profiles)`, patch the
-        // coredns deployment onto Fargate and wait for its pods.
+        let kube = async {
+            let described = match eks_cluster {
+                Some(c) => c,
+                None => describe_control_plane(&aws, &cluster).await?,
+            };
+            Kube::connect(ctx, &aws, &described).await
+        };
+        coredns::schedule_if_relevant(&profiles, kube, out, &ctx.sleeper, g.timeout)
+            .await
+            .map_err(|e| e.wrap("failed to schedule core-dns on fargate"))?;
     }
     if let Some(path) = kubeconfig_path {
         out.info(format!(
@@ -334,6 +332,27 @@ pub async fn create(
         "EKS cluster {cluster:?} in {region:?} region is ready"
     ));
     Ok(ExitStatus::Success)
+}
+
+/// `DescribeCluster` after the stacks are up.
+async fn describe_control_plane(
+    aws: &Aws,
+    cluster: &str,
+) -> Result<aws_sdk_eks::types::Cluster, Error> {
+    Ok(aws
+        .eks
+        .describe_cluster()
+        .name(cluster)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::new(format!(
+                "unable to describe cluster control plane: {}",
+                describe(&e)
+            ))
+        })?
+        .cluster
+        .unwrap_or_else(|| aws_sdk_eks::types::Cluster::builder().build()))
 }
 
 /// The config `create cluster` builds from flags alone.
