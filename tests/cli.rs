@@ -11,10 +11,10 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_eks::types::VpcConfigRequest;
-use ekscli::{Context, Sleeper};
+use ekscli::{Context, Sleeper, WallClock};
 use support::{TestEmulator, ACCOUNT};
 
 const REGION: &str = "ap-northeast-1";
@@ -65,6 +65,11 @@ impl Harness {
         ctx.sleeper = Sleeper::new(move |d: Duration| {
             handle.clock().advance(d);
             Box::pin(async {})
+        });
+        // Kubernetes API tokens are signed at the emulator's time, which checks their expiry.
+        let handle = self.emu.emulator().clone();
+        ctx.wall_clock = WallClock::new(move || {
+            SystemTime::UNIX_EPOCH + Duration::from_millis(handle.clock().now().0)
         });
         ctx
     }
@@ -975,6 +980,81 @@ async fn profiles_on_unowned_clusters() {
             c[1],
             r[0],
             r[1],
+        ],
+    )
+    .await;
+}
+
+/// The seed page's first config file: a nodegroup and two profiles.
+const SEED_CLUSTER: &str =
+    "# An example of ClusterConfig with a normal nodegroup and a Fargate profile.
+---
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+
+metadata:
+  name: fargate-cluster
+  region: ap-northeast-1
+
+nodeGroups:
+  - name: ng-1
+    instanceType: m5.large
+    desiredCapacity: 1
+
+fargateProfiles:
+  - name: fp-default
+    selectors:
+      # All workloads in the \"default\" Kubernetes namespace will be
+      # scheduled onto Fargate:
+      - namespace: default
+      # All workloads in the \"kube-system\" Kubernetes namespace will be
+      # scheduled onto Fargate:
+      - namespace: kube-system
+  - name: fp-dev
+    selectors:
+      # All workloads in the \"dev\" Kubernetes namespace matching the following
+      # label selectors will be scheduled onto Fargate:
+      - namespace: dev
+        labels:
+          env: dev
+          checks: passed
+";
+
+/// `ekscli create cluster -f cluster-fargate.yaml` with the seed page's file: the cluster stack,
+/// the `ng-1` nodegroup stack, then `fp-default` and `fp-dev`.
+#[tokio::test]
+async fn create_cluster_from_the_seed_pages_config_file() {
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster-fargate.yaml");
+    std::fs::write(&file, SEED_CLUSTER).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    h.check(
+        "seed_create_cluster_file",
+        &["create", "cluster", "-f", &file],
+    )
+    .await;
+    h.check(
+        "seed_create_cluster_file_profiles",
+        &[
+            "get",
+            "fargateprofile",
+            "--cluster",
+            "fargate-cluster",
+            "--region",
+            REGION,
+        ],
+    )
+    .await;
+    h.check(
+        "seed_create_cluster_file_stacks",
+        &[
+            "utils",
+            "describe-stacks",
+            "--cluster",
+            "fargate-cluster",
+            "--region",
+            REGION,
         ],
     )
     .await;
