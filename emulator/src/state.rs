@@ -40,6 +40,7 @@ struct Inner {
     clock: Clock,
     addresses: Addresses,
     ca: CertificateAuthority,
+    kube_hub: crate::k8s::Hub,
     world: Mutex<World>,
 }
 
@@ -92,6 +93,7 @@ impl Emulator {
                 clock,
                 addresses,
                 ca,
+                kube_hub: crate::k8s::Hub::default(),
                 world: Mutex::new(world),
             }),
         }
@@ -148,12 +150,23 @@ impl Emulator {
         let mut world = self.lock();
         let now = self.inner.clock.now();
         world.advance(now, self.timing(), self.site());
-        f(&mut world, now)
+        let result = f(&mut world, now);
+        self.inner.kube_hub.publish(world.kube_revision());
+        result
     }
 
     /// Forgets every resource (ids restart from the seed; the clock keeps its time).
     pub fn reset(&self) {
-        *self.lock() = World::new(self.inner.config.seed);
+        let mut world = self.lock();
+        *world = World::new(self.inner.config.seed);
+        self.inner.kube_hub.publish(world.kube_revision());
+    }
+
+    /// The Kubernetes API's runtime companions: the change signal watches wait on, and the access-key
+    /// secrets bearer tokens are checked against.
+    #[must_use]
+    pub fn kube_hub(&self) -> &crate::k8s::Hub {
+        &self.inner.kube_hub
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {
@@ -193,6 +206,9 @@ pub struct Region {
     pub ec2: Ec2Region,
     /// Stacks.
     pub cloudformation: CfnRegion,
+    /// Each cluster's Kubernetes objects.
+    #[serde(default)]
+    pub kube: crate::k8s::K8sRegion,
 }
 
 impl Region {
@@ -274,6 +290,7 @@ impl World {
                     eks,
                     ec2,
                     cloudformation,
+                    ..
                 } = region;
                 if cloudformation.next_due().is_some_and(|due| due <= now) {
                     let mut services = Services {
@@ -292,7 +309,18 @@ impl World {
                     cloudformation.drive(&mut services, now);
                 }
                 region.advance(now);
+                crate::k8s::advance(region, region_name, now, timing);
             }
         }
+    }
+
+    /// A number that moves whenever any cluster's Kubernetes objects change (wakes watches).
+    #[must_use]
+    pub fn kube_revision(&self) -> u64 {
+        self.accounts
+            .values()
+            .flat_map(|a| a.regions.values())
+            .map(|r| r.kube.revision())
+            .fold(0u64, u64::wrapping_add)
     }
 }
