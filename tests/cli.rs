@@ -11,10 +11,10 @@
 
 mod support;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_sdk_eks::types::VpcConfigRequest;
-use ekscli::{Context, Sleeper, WallClock};
+use ekscli::{Context, Sleeper};
 use support::{TestEmulator, ACCOUNT};
 
 const REGION: &str = "ap-northeast-1";
@@ -44,8 +44,13 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Self {
+        let emu = TestEmulator::start().await;
+        // The emulator knows the secret, so it checks Kubernetes API tokens in full.
+        emu.emulator()
+            .kube_hub()
+            .trust_credentials("AKIDTEST", "secret");
         Self {
-            emu: TestEmulator::start().await,
+            emu,
             home: tempfile::tempdir().expect("a temp HOME"),
         }
     }
@@ -65,11 +70,6 @@ impl Harness {
         ctx.sleeper = Sleeper::new(move |d: Duration| {
             handle.clock().advance(d);
             Box::pin(async {})
-        });
-        // Kubernetes API tokens are signed at the emulator's time, which checks their expiry.
-        let handle = self.emu.emulator().clone();
-        ctx.wall_clock = WallClock::new(move || {
-            SystemTime::UNIX_EPOCH + Duration::from_millis(handle.clock().now().0)
         });
         ctx
     }
@@ -572,8 +572,9 @@ async fn profile_names(emu: &TestEmulator, cluster: &str) -> Vec<String> {
 }
 
 /// The seed page's "Managing Fargate profiles" section on a cluster `ekscli create cluster
-/// --fargate` made: the default profile is replaced by a `dev` one, which `get` prints in the
-/// page's three formats, then more profiles by flags and by the page's config file.
+/// --fargate` made (coredns already on Fargate): profiles from the page's config file, by flags
+/// with a generated and a given name, listed, then deleted (with and without `--wait`) down to
+/// the one `dev` profile the page's `get` examples show in their three formats.
 #[tokio::test]
 async fn the_seed_pages_profile_commands() {
     let h = Harness::start().await;
@@ -598,28 +599,20 @@ async fn the_seed_pages_profile_commands() {
     )
     .await;
 
-    // `delete --wait` returns only once the profile is gone: the waits move the emulator's clock.
-    let before = h.now();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fargate-example-cluster.yaml");
+    std::fs::write(&file, SEED_PROFILES).unwrap();
+    let file = file.to_string_lossy().into_owned();
     h.check(
-        "seed_delete_fp_default_wait",
-        &[
-            "delete",
-            "fargateprofile",
-            c[0],
-            c[1],
-            "--name",
-            "fp-default",
-            "--wait",
-            r[0],
-            r[1],
-        ],
+        "seed_create_fp_file",
+        &["create", "fargateprofile", "-f", &file],
     )
     .await;
-    assert!(
-        h.now() > before,
-        "waiting for the deletion moved the emulator's clock"
-    );
-    assert!(profile_names(&h.emu, CLUSTER).await.is_empty());
+    h.check(
+        "seed_create_fp_file_again",
+        &["create", "fargateprofile", "-f", &file],
+    )
+    .await;
 
     h.check(
         "seed_create_fp_generated_name",
@@ -635,51 +628,10 @@ async fn the_seed_pages_profile_commands() {
         ],
     )
     .await;
-    let names = profile_names(&h.emu, CLUSTER).await;
-    assert_eq!(names.len(), 1);
-    let generated = &names[0];
-    assert!(
-        generated.len() == 11
-            && generated.starts_with("fp-")
-            && generated[3..]
-                .bytes()
-                .all(|b| b"abcdef0123456789".contains(&b)),
-        "{generated}"
-    );
-    h.check(
-        "seed_get_fp_table",
-        &["get", "fargateprofile", c[0], c[1], r[0], r[1]],
-    )
-    .await;
-    h.check(
-        "seed_get_fp_yaml",
-        &[
-            "get",
-            "fargateprofile",
-            c[0],
-            c[1],
-            r[0],
-            r[1],
-            "-o",
-            "yaml",
-        ],
-    )
-    .await;
-    h.check(
-        "seed_get_fp_json",
-        &[
-            "get",
-            "fargateprofile",
-            c[0],
-            c[1],
-            r[0],
-            r[1],
-            "-o",
-            "json",
-        ],
-    )
-    .await;
-
+    let generated = "fp-65266a43";
+    assert!(profile_names(&h.emu, CLUSTER)
+        .await
+        .contains(&generated.to_owned()));
     h.check(
         "seed_create_fp_named",
         &[
@@ -729,20 +681,6 @@ async fn the_seed_pages_profile_commands() {
     )
     .await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("fargate-example-cluster.yaml");
-    std::fs::write(&file, SEED_PROFILES).unwrap();
-    let file = file.to_string_lossy().into_owned();
-    h.check(
-        "seed_create_fp_file",
-        &["create", "fargateprofile", "-f", &file],
-    )
-    .await;
-    h.check(
-        "seed_create_fp_file_again",
-        &["create", "fargateprofile", "-f", &file],
-    )
-    .await;
     h.check(
         "seed_get_fp_all_table",
         &["get", "fargateprofile", c[0], c[1], r[0], r[1]],
@@ -772,6 +710,7 @@ async fn the_seed_pages_profile_commands() {
         &["get", "fargateprofile", c[0], c[1], r[0], r[1], "-o", "foo"],
     )
     .await;
+
     // Without --wait other profiles remain, so there is no role stack to look at.
     h.check(
         "seed_delete_fp_no_wait",
@@ -786,23 +725,86 @@ async fn the_seed_pages_profile_commands() {
         ],
     )
     .await;
+    // fp-development is still DELETING: EKS refuses to delete another profile meanwhile.
+    let wait_delete = |name: &'static str| {
+        [
+            "delete",
+            "fargateprofile",
+            c[0],
+            c[1],
+            "--name",
+            name,
+            "--wait",
+            r[0],
+            r[1],
+        ]
+    };
+    h.check(
+        "seed_delete_fp_while_another_is_deleting",
+        &wait_delete("fp-dev"),
+    )
+    .await;
+    h.emu.advance(10 * 60);
+    // `delete --wait` returns only once the profile is gone: the waits move the emulator's clock.
+    let before = h.now();
+    h.check("seed_delete_fp_dev_wait", &wait_delete("fp-dev"))
+        .await;
+    assert!(
+        h.now() > before,
+        "waiting for the deletion moved the emulator's clock"
+    );
+    assert!(!profile_names(&h.emu, CLUSTER)
+        .await
+        .contains(&"fp-dev".to_owned()));
+    h.check("seed_delete_fp_default_wait", &wait_delete("fp-default"))
+        .await;
+    assert_eq!(profile_names(&h.emu, CLUSTER).await, [generated]);
     h.check(
         "seed_delete_fp_missing",
         &["delete", "fargateprofile", "nope", c[0], c[1], r[0], r[1]],
     )
     .await;
+
+    // The one dev profile, as the page prints it.
+    h.check(
+        "seed_get_fp_table",
+        &["get", "fargateprofile", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_yaml",
+        &[
+            "get",
+            "fargateprofile",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+            "-o",
+            "yaml",
+        ],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_json",
+        &[
+            "get",
+            "fargateprofile",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+
     h.check(
         "seed_describe_stacks",
         &["utils", "describe-stacks", c[0], c[1], r[0], r[1]],
     )
     .await;
-    // fp-development is still DELETING: EKS refuses to delete another profile meanwhile.
-    h.check(
-        "seed_delete_cluster_while_a_profile_is_deleting",
-        &["delete", "cluster", "--name", CLUSTER, "--wait", r[0], r[1]],
-    )
-    .await;
-    h.emu.advance(10 * 60);
     h.check(
         "seed_delete_cluster_wait",
         &["delete", "cluster", "--name", CLUSTER, "--wait", r[0], r[1]],
