@@ -164,3 +164,152 @@ async fn kubectl_run_nginx_lands_on_fargate_after_create_cluster_fargate() {
         "{out}"
     );
 }
+
+/// ekscli's nodegroup steps against the emulator's Kubernetes API: the node role into `aws-auth`,
+/// then waiting for a nodegroup's nodes by eksctl's `alpha.eksctl.io/nodegroup-name` label (on a
+/// managed nodegroup made through EKS with the labels eksctl's templates give it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodegroup_nodes_are_waited_for_by_eksctls_label() {
+    use aws_sdk_eks::types::NodegroupScalingConfig;
+    use ekscli::kube::{nodes, Kube};
+    use ekscli::output::{LogStyle, Output};
+
+    let emu = TestEmulator::start().await;
+    emu.emulator()
+        .kube_hub()
+        .trust_credentials(ACCESS_KEY, SECRET);
+    let home = tempfile::tempdir().unwrap();
+    let (ok, out, err) = ekscli(
+        &emu,
+        home.path(),
+        &[
+            "create",
+            "cluster",
+            "--name",
+            CLUSTER,
+            "--without-nodegroup",
+            "--region",
+            REGION,
+        ],
+    )
+    .await;
+    assert!(ok, "{out}{err}");
+
+    let sdk = emu.sdk_config(REGION).await;
+    let stack = aws_sdk_cloudformation::Client::new(&sdk)
+        .describe_stacks()
+        .stack_name(format!("eksctl-{CLUSTER}-cluster"))
+        .send()
+        .await
+        .unwrap();
+    let public: Vec<String> = stack.stacks()[0]
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("SubnetsPublic"))
+        .and_then(|o| o.output_value())
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let node_role = emu.role("ng-1-nodes", "ec2.amazonaws.com").await;
+    let eks = aws_sdk_eks::Client::new(&sdk);
+    eks.create_nodegroup()
+        .cluster_name(CLUSTER)
+        .nodegroup_name("ng-1")
+        .node_role(&node_role)
+        .set_subnets(Some(public))
+        .instance_types("m5.large")
+        .scaling_config(
+            NodegroupScalingConfig::builder()
+                .min_size(2)
+                .max_size(2)
+                .desired_size(2)
+                .build(),
+        )
+        .labels("alpha.eksctl.io/cluster-name", CLUSTER)
+        .labels("alpha.eksctl.io/nodegroup-name", "ng-1")
+        .send()
+        .await
+        .expect("CreateNodegroup");
+
+    let mut ctx = Context::isolated();
+    ctx.credentials = Some(aws_credential_types::Credentials::new(
+        ACCESS_KEY, SECRET, None, None, "static",
+    ));
+    let handle = emu.emulator().clone();
+    let sleeper = Sleeper::new(move |d: Duration| {
+        handle.clock().advance(d);
+        Box::pin(async {})
+    });
+    let aws = ekscli::aws::Aws::connect(
+        &ctx,
+        &ekscli::aws::Target {
+            region: Some(REGION.into()),
+            profile: None,
+            endpoint_url: Some(emu.url()),
+        },
+    )
+    .await;
+    let cluster = eks
+        .describe_cluster()
+        .name(CLUSTER)
+        .send()
+        .await
+        .unwrap()
+        .cluster
+        .unwrap();
+    let kube = Kube::connect(&ctx, &aws, &cluster).await.unwrap();
+
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    {
+        let mut out = Output::new(&mut stdout, &mut stderr, LogStyle::default());
+        nodes::add_nodegroup_role(&kube, &node_role, &mut out)
+            .await
+            .unwrap();
+        nodes::wait_for_nodes(
+            &kube,
+            "ng-1",
+            2,
+            &mut out,
+            &sleeper,
+            Duration::from_secs(25 * 60),
+        )
+        .await
+        .unwrap();
+    }
+    let log = String::from_utf8(stdout).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(
+        lines[..4],
+        [
+            format!("[ℹ]  adding identity \"{node_role}\" to auth ConfigMap").as_str(),
+            "[ℹ]  nodegroup \"ng-1\" has 0 node(s)",
+            "[ℹ]  waiting for at least 2 node(s) to become ready in \"ng-1\"",
+            "[ℹ]  nodegroup \"ng-1\" has 2 node(s)",
+        ],
+        "{log}"
+    );
+    assert_eq!(lines.len(), 6, "{log}");
+    for line in &lines[4..] {
+        assert!(
+            line.starts_with("[ℹ]  node \"ip-192-168-")
+                && line.ends_with(".ap-northeast-1.compute.internal\" is ready"),
+            "{log}"
+        );
+    }
+    // The role is mapped as eksctl maps it.
+    let auth = kube
+        .get("/api/v1/namespaces/kube-system/configmaps/aws-auth")
+        .await
+        .unwrap();
+    let map_roles = auth["data"]["mapRoles"].as_str().unwrap();
+    assert!(
+        map_roles.contains(&format!("rolearn: {node_role}")),
+        "{map_roles}"
+    );
+    assert!(
+        map_roles.contains("username: system:node:{{EC2PrivateDNSName}}"),
+        "{map_roles}"
+    );
+}

@@ -1,10 +1,10 @@
 //! `create`, `get`, `delete` and `update cluster`.
 //!
-//! `get cluster` is complete. `create`, `delete` and `update cluster` are built on CloudFormation
-//! the way eksctl 0.11 is (reference/eksctl.md §1, §3, §5) and print the seed page's lines, but
-//! they need the emulator's CloudFormation, IAM and EC2 to run end to end, and two steps wait on
-//! the Kubernetes API issue (TODO below): adding node roles to `aws-auth` and waiting for nodes,
-//! and moving coredns onto Fargate.
+//! `create`, `delete` and `update cluster` are built on CloudFormation the way eksctl 0.11 is
+//! (reference/eksctl.md §1, §3, §5) and print the seed page's lines. After the stacks, `create`
+//! goes through the cluster's Kubernetes API ([`crate::kube`]): self-managed nodegroups' roles into
+//! `aws-auth`, waiting for every nodegroup's nodes, then (after the Fargate profiles) coredns onto
+//! Fargate.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use crate::cli::{
     UpdateClusterArgs,
 };
 use crate::config::{self, ClusterConfig, ClusterMeta, NodeGroup};
-use crate::kube::{coredns, Kube};
+use crate::kube::{coredns, nodes, Kube};
 use crate::kubeconfig::{self, ClusterAccess};
 use crate::output::{
     render_cluster_details, render_cluster_summaries, ClusterDetail, ClusterSummary, Format,
@@ -233,7 +233,24 @@ pub async fn create(
         .await?
         .unwrap_or_default();
 
+    // What nodes and the kubeconfig need from the control plane.
+    let control_plane = describe_control_plane(&aws, &cluster).await?;
+    let bootstrap = templates::NodeBootstrap {
+        endpoint: control_plane.endpoint().unwrap_or_default().to_owned(),
+        certificate_authority: control_plane
+            .certificate_authority()
+            .and_then(|c| c.data())
+            .unwrap_or_default()
+            .to_owned(),
+        service_cidr: control_plane
+            .kubernetes_network_config()
+            .and_then(|k| k.service_ipv4_cidr())
+            .unwrap_or("10.100.0.0/16")
+            .to_owned(),
+    };
+
     // Nodegroup stacks, one after the other.
+    let mut node_roles = Vec::new();
     for (ng, is_managed) in unmanaged
         .iter()
         .map(|n| (n, false))
@@ -252,7 +269,7 @@ pub async fn create(
         let template = if is_managed {
             templates::managed_nodegroup_stack(&config, ng)
         } else {
-            templates::nodegroup_stack(&config, ng)
+            templates::nodegroup_stack(&config, ng, Some(&bootstrap))
         };
         let mut ng_tags = BTreeMap::new();
         ng_tags.insert("alpha.eksctl.io/nodegroup-name".into(), ng_name.clone());
@@ -261,9 +278,22 @@ pub async fn create(
             if is_managed { "managed" } else { "unmanaged" }.into(),
         );
         stacks.create(out, &name, &template, &ng_tags).await?;
-        stacks
+        let ng_stack = stacks
             .wait(out, &ctx.sleeper, g.timeout, &name, false)
-            .await?;
+            .await?
+            .unwrap_or_default();
+        if !is_managed {
+            let role = ng_stack
+                .outputs
+                .get(INSTANCE_ROLE_OUTPUT)
+                .cloned()
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "no output {INSTANCE_ROLE_OUTPUT:?} in stack {name:?}"
+                    ))
+                })?;
+            node_roles.push(role);
+        }
     }
     out.success(format!(
         "all EKS cluster resources for {cluster:?} have been created"
@@ -272,21 +302,35 @@ pub async fn create(
     // The kubeconfig.
     let write = args.write_kubeconfig.unwrap_or(true);
     let mut kubeconfig_path = None;
-    let mut eks_cluster = None;
     if write {
-        let described = describe_control_plane(&aws, &cluster).await?;
-        let path =
-            write_kubeconfig_for(ctx, &aws, &caller, &described, &args.kubeconfig, &cluster)?;
+        let path = write_kubeconfig_for(
+            ctx,
+            &aws,
+            &caller,
+            &control_plane,
+            &args.kubeconfig,
+            &cluster,
+        )?;
         out.success(format!(
             "saved kubeconfig as {:?}",
             path.display().to_string()
         ));
         kubeconfig_path = Some(path);
-        eks_cluster = Some(described);
     }
-    // TODO(Kubernetes API issue): add each nodegroup's NodeInstanceRole to the aws-auth ConfigMap
-    // ("adding identity … to auth ConfigMap") and wait for its nodes ("waiting for at least N
-    // node(s) to become ready in …").
+
+    // Self-managed nodes are let in through aws-auth; every nodegroup's nodes are waited for.
+    let mut kube = None;
+    if !unmanaged.is_empty() || !managed.is_empty() {
+        let client = Kube::connect(ctx, &aws, &control_plane).await?;
+        for (ng, role) in unmanaged.iter().zip(&node_roles) {
+            nodes::add_nodegroup_role(&client, role, out).await?;
+            wait_for_nodegroup(ctx, g, &client, ng, out).await?;
+        }
+        for ng in &managed {
+            wait_for_nodegroup(ctx, g, &client, ng, out).await?;
+        }
+        kube = Some(client);
+    }
 
     // Fargate profiles, one at a time, each waited to ACTIVE; then coredns onto Fargate.
     let mut profiles = config.profiles().to_vec();
@@ -312,11 +356,10 @@ pub async fn create(
             .await
             .map_err(|e| e.wrap("failed to create Fargate profiles"))?;
         let kube = async {
-            let described = match eks_cluster {
-                Some(c) => c,
-                None => describe_control_plane(&aws, &cluster).await?,
-            };
-            Kube::connect(ctx, &aws, &described).await
+            match kube {
+                Some(client) => Ok(client),
+                None => Kube::connect(ctx, &aws, &control_plane).await,
+            }
         };
         coredns::schedule_if_relevant(&profiles, kube, out, &ctx.sleeper, g.timeout)
             .await
@@ -332,6 +375,29 @@ pub async fn create(
         "EKS cluster {cluster:?} in {region:?} region is ready"
     ));
     Ok(ExitStatus::Success)
+}
+
+/// The output of a self-managed nodegroup stack naming its instance role.
+const INSTANCE_ROLE_OUTPUT: &str = "InstanceRoleARN";
+
+/// eksctl's `WaitForNodes` for one nodegroup: at least its `minSize` nodes Ready.
+async fn wait_for_nodegroup(
+    ctx: &Context,
+    g: &GlobalArgs,
+    kube: &Kube,
+    ng: &NodeGroup,
+    out: &mut Output<'_>,
+) -> Result<(), Error> {
+    let min = ng.min_size.or(ng.desired_capacity).unwrap_or_default();
+    nodes::wait_for_nodes(
+        kube,
+        ng.name.as_deref().unwrap_or_default(),
+        usize::try_from(min).unwrap_or_default(),
+        out,
+        &ctx.sleeper,
+        g.timeout,
+    )
+    .await
 }
 
 /// `DescribeCluster` after the stacks are up.

@@ -1,12 +1,14 @@
 //! A cluster's Kubernetes API through plain HTTPS (reqwest on rustls): the server and CA come from
 //! `DescribeCluster` (`endpoint`, `certificateAuthority.data`), the bearer token is presigned
 //! here ([`token`]), fresh for every request, as `aws eks get-token` would make it. Only what
-//! eksctl's Fargate steps need is here: GET, a merge PATCH, and [`coredns`].
+//! eksctl's steps need is here: GET, POST, PUT, a merge PATCH; [`coredns`] (onto Fargate) and
+//! [`nodes`] (the `aws-auth` ConfigMap and waiting for a nodegroup's nodes).
 //!
 //! Errors read as client-go's do: a `Status` reply is its `message` (`deployments.apps "coredns"
 //! not found`); a transport failure is `Get "URL": cause`.
 
 pub mod coredns;
+pub mod nodes;
 pub mod token;
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -132,6 +134,34 @@ impl Kube {
         self.send("Get", &url, request).await
     }
 
+    /// `POST path` (create) with a JSON object.
+    ///
+    /// # Errors
+    /// See the module header.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Error> {
+        let url = format!("{}{path}", self.server);
+        let request = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        self.send("Post", &url, request).await
+    }
+
+    /// `PUT path` (update) with a JSON object.
+    ///
+    /// # Errors
+    /// See the module header.
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Value, Error> {
+        let url = format!("{}{path}", self.server);
+        let request = self
+            .http
+            .put(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        self.send("Put", &url, request).await
+    }
+
     /// `PATCH path` with a JSON merge patch (`application/merge-patch+json`).
     ///
     /// # Errors
@@ -146,32 +176,59 @@ impl Kube {
         self.send("Patch", &url, request).await
     }
 
+    /// `GET path`, or `None` when the object does not exist (404).
+    ///
+    /// # Errors
+    /// See the module header.
+    pub async fn get_optional(&self, path: &str) -> Result<Option<Value>, Error> {
+        let url = format!("{}{path}", self.server);
+        let request = self.http.get(&url);
+        match self.exchange("Get", &url, request).await? {
+            (404, _) => Ok(None),
+            (code, body) => Self::reply("Get", &url, code, body).map(Some),
+        }
+    }
+
     async fn send(
         &self,
         verb: &str,
         url: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<Value, Error> {
-        let response = request
-            .bearer_auth(self.bearer()?)
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| Error::new(format!("{verb} {url:?}: {}", error_chain(&e))))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Error::new(format!("{verb} {url:?}: {}", error_chain(&e))))?;
-        let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-        if status.is_success() {
+        let (code, body) = self.exchange(verb, url, request).await?;
+        Self::reply(verb, url, code, body)
+    }
+
+    fn reply(verb: &str, url: &str, code: u16, body: Option<Value>) -> Result<Value, Error> {
+        if (200..300).contains(&code) {
             return body.ok_or_else(|| {
                 Error::new(format!(
                     "{verb} {url:?}: the server replied with something other than JSON"
                 ))
             });
         }
-        Err(Error::new(status_message(status.as_u16(), body.as_ref())))
+        Err(Error::new(status_message(code, body.as_ref())))
+    }
+
+    /// Sends a request with a fresh token; returns the status and the JSON body, if it is JSON.
+    async fn exchange(
+        &self,
+        verb: &str,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Option<Value>), Error> {
+        let response = request
+            .bearer_auth(self.bearer()?)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| Error::new(format!("{verb} {url:?}: {}", error_chain(&e))))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| Error::new(format!("{verb} {url:?}: {}", error_chain(&e))))?;
+        Ok((status, serde_json::from_slice(&bytes).ok()))
     }
 }
 
