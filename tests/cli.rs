@@ -805,11 +805,17 @@ async fn the_seed_pages_profile_commands() {
         &["utils", "describe-stacks", c[0], c[1], r[0], r[1]],
     )
     .await;
+    let kubeconfig = h.home.path().join(".kube/config");
+    assert!(std::fs::read_to_string(&kubeconfig)
+        .unwrap()
+        .contains(CLUSTER));
     h.check(
         "seed_delete_cluster_wait",
         &["delete", "cluster", "--name", CLUSTER, "--wait", r[0], r[1]],
     )
     .await;
+    let left = std::fs::read_to_string(&kubeconfig).unwrap();
+    assert!(!left.contains(CLUSTER), "{left}");
     h.check(
         "seed_get_clusters_after_delete",
         &["get", "cluster", r[0], r[1]],

@@ -767,9 +767,9 @@ fn cluster_name_and_region(
     Ok((name, g.region.clone()))
 }
 
-/// `delete cluster`: the profiles one at a time (each waited until gone), then the nodegroup
-/// stacks, the `-fargate` stack and the cluster stack; a cluster without a stack is deleted
-/// through EKS directly.
+/// `delete cluster`: the profiles one at a time (each waited until gone), the cluster's entries
+/// in the kubeconfig, then the nodegroup stacks, the `-fargate` stack and the cluster stack; a
+/// cluster without a stack is deleted through EKS directly.
 ///
 /// # Errors
 /// eksctl's messages.
@@ -818,6 +818,17 @@ pub async fn delete(
         Err(e) => return Err(e.wrap("failed to get Fargate profile(s)")),
     }
 
+    match kubeconfig::forget_cluster(
+        &cluster,
+        &aws.region,
+        ctx.var("KUBECONFIG"),
+        ctx.home().as_deref(),
+    ) {
+        kubeconfig::Forgotten::Updated => out.success("kubeconfig has been updated"),
+        kubeconfig::Forgotten::Nothing(Some(reason)) => out.debug(reason),
+        _ => {}
+    }
+
     let stacks = Stacks::new(&aws, &cluster);
     let all = stacks.describe_all().await?;
     let cluster_stack = all.iter().find(|s| s.name.ends_with("-cluster")).cloned();
@@ -858,7 +869,6 @@ pub async fn delete(
             }
         }
     }
-    // TODO(kubeconfig cleanup): eksctl also removes the cluster's context from the kubeconfig.
     out.success("all cluster resources were deleted");
     Ok(ExitStatus::Success)
 }
