@@ -535,6 +535,7 @@ impl Player<'_> {
     async fn play_step(&mut self, step: &Step) -> StepResult {
         if let Some(comment) = &step.comment {
             let text = substitute(comment, lookup(&self.vars)).unwrap_or_else(|_| comment.clone());
+            self.say("");
             self.comment(&text);
         }
         let fail = |what: &str, expected: String, actual: String| {

@@ -9,7 +9,7 @@
 //! description: what it rehearses, and how eksctl differs today
 //! region: ap-northeast-1            # default; `${region}` in commands and files
 //! requires: [ec2-iam, fargate-profiles]
-//! vars: {cluster: fargate-example-cluster}
+//! vars: {cluster: fargate-example-cluster}   # `${cluster}` anywhere below; `$${` is a literal `${`
 //! files: {cluster.yaml: "apiVersion: …"}   # written to the work dir, usable as `-f cluster.yaml`
 //! steps:
 //!   - ekscli get fargateprofile --cluster ${cluster}        # a plain command must exit 0
@@ -335,7 +335,8 @@ pub struct Step {
     pub comment: Option<String>,
     /// What it does.
     pub action: Action,
-    /// Why it may fail for now: a failure is reported as pending, not as a failure.
+    /// Why it may fail for now: a failure is reported as pending, not as a failure (any step but
+    /// a comment).
     pub pending: Option<String>,
 }
 
@@ -345,7 +346,7 @@ pub enum Action {
     /// Nothing but its comment.
     Comment,
     /// Runs a command line.
-    Run(Run),
+    Run(Box<Run>),
     /// Moves the target's clock (or waits, on a target whose clock cannot be moved).
     Advance(Duration),
     /// Waits (advancing the clock, or polling) until a condition holds.
@@ -794,13 +795,12 @@ impl Validator<'_> {
             ));
         }
         let is_run = raw.run.is_some();
-        let run_only: [(&str, bool); 6] = [
+        let run_only: [(&str, bool); 5] = [
             ("exit", raw.exit.is_some()),
             ("stdout", raw.stdout.is_some()),
             ("stderr", raw.stderr.is_some()),
             ("capture", !raw.capture.is_empty()),
             ("took", raw.took.is_some()),
-            ("pending", raw.pending.is_some()),
         ];
         if !is_run {
             if let Some((field, _)) = run_only.iter().find(|(_, set)| *set) {
@@ -814,7 +814,7 @@ impl Validator<'_> {
             self.check_vars(&format!("{at}.comment"), comment, defined)?;
         }
         let action = if let Some(line) = raw.run {
-            Action::Run(self.run(
+            Action::Run(Box::new(self.run(
                 at,
                 &line,
                 raw.exit,
@@ -823,7 +823,7 @@ impl Validator<'_> {
                 raw.capture,
                 raw.took,
                 defined,
-            )?)
+            )?))
         } else if let Some(text) = raw.advance {
             Action::Advance(
                 duration::parse(&text).map_err(|e| self.err(format!("{at}.advance"), e))?,
@@ -867,6 +867,9 @@ impl Validator<'_> {
         } else if let Some(admin) = raw.admin {
             Action::Admin(self.admin(&format!("{at}.admin"), admin, defined)?)
         } else if raw.comment.is_some() {
+            if raw.pending.is_some() {
+                return Err(self.err(format!("{at}.pending"), "a comment cannot fail"));
+            }
             Action::Comment
         } else {
             return Err(self.err(
@@ -1380,12 +1383,16 @@ fn is_file_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// The `${name}` references in `text`, in order.
+/// The `${name}` references in `text`, in order (`$${` is a literal `${`).
 #[must_use]
 pub fn vars_in(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find("${") {
+        if rest[..i].ends_with('$') {
+            rest = &rest[i + 2..];
+            continue;
+        }
         let after = &rest[i + 2..];
         match after.find('}') {
             Some(end) => {
@@ -1398,7 +1405,8 @@ pub fn vars_in(text: &str) -> Vec<String> {
     found
 }
 
-/// `text` with every `${name}` replaced by `lookup(name)`; `Err(name)` for the first unknown one.
+/// `text` with every `${name}` replaced by `lookup(name)` and every `$${` by `${`; `Err(name)`
+/// for the first unknown name.
 ///
 /// # Errors
 /// The name of a variable `lookup` does not know.
@@ -1406,6 +1414,12 @@ pub fn substitute(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("${") {
+        if rest[..i].ends_with('$') {
+            out.push_str(&rest[..i - 1]);
+            out.push_str("${");
+            rest = &rest[i + 2..];
+            continue;
+        }
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else {
@@ -1620,5 +1634,10 @@ cleanup:
             Ok("no vars $a {b}".into())
         );
         assert_eq!(vars_in("${a} and ${b_2}"), ["a", "b_2"]);
+        assert_eq!(vars_in("$${AWS::StackName}-${a}"), ["a"]);
+        assert_eq!(
+            substitute("$${AWS::StackName}::VPC ${a}", lookup),
+            Ok("${AWS::StackName}::VPC 1".into())
+        );
     }
 }
