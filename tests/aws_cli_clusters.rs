@@ -13,15 +13,41 @@ async fn the_aws_cli_creates_waits_for_describes_lists_and_deletes_a_cluster() {
     let me = run_json(emu.aws(region).args(["sts", "get-caller-identity"]));
     assert_eq!(me["Account"], "123456789012");
 
+    // A role EKS can assume, and two of the region's default subnets, with plain aws commands.
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = run_json(emu.aws(region).args([
+        "iam",
+        "create-role",
+        "--role-name",
+        "eks-cluster",
+        "--assume-role-policy-document",
+        trust,
+    ]));
+    let role_arn = role["Role"]["Arn"].as_str().unwrap().to_owned();
+    let subnets = run_json(emu.aws(region).args([
+        "ec2",
+        "describe-subnets",
+        "--filters",
+        "Name=default-for-az,Values=true",
+    ]));
+    let subnet_ids: Vec<&str> = subnets["Subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|s| s["SubnetId"].as_str().unwrap())
+        .collect();
+    let vpc_config = format!("subnetIds={}", subnet_ids.join(","));
+
     let created = run_json(emu.aws(region).args([
         "eks",
         "create-cluster",
         "--name",
         "cli-demo",
         "--role-arn",
-        "arn:aws:iam::123456789012:role/eks",
+        &role_arn,
         "--resources-vpc-config",
-        "subnetIds=subnet-1,subnet-2",
+        &vpc_config,
     ]));
     assert_eq!(created["cluster"]["status"], "CREATING");
 

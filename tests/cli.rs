@@ -98,13 +98,13 @@ async fn check(emu: &TestEmulator, name: &str, args: &[&str]) {
 /// Creates an ACTIVE cluster through EKS directly (ekscli's `create cluster` needs CloudFormation).
 async fn active_cluster(emu: &TestEmulator, name: &str) {
     let eks = aws_sdk_eks::Client::new(&emu.sdk_config(REGION).await);
+    let (role, subnets) = emu.cluster_prerequisites(REGION).await;
     eks.create_cluster()
         .name(name)
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks-service-role"))
+        .role_arn(role)
         .resources_vpc_config(
             VpcConfigRequest::builder()
-                .subnet_ids("subnet-0a1b2c3d4e5f60001")
-                .subnet_ids("subnet-0a1b2c3d4e5f60002")
+                .set_subnet_ids(Some(subnets))
                 .build(),
         )
         .send()
@@ -467,10 +467,15 @@ async fn the_eks5_check() {
 async fn create_fargateprofile_on_a_creating_cluster() {
     let emu = TestEmulator::start().await;
     let eks = aws_sdk_eks::Client::new(&emu.sdk_config(REGION).await);
+    let (role, subnets) = emu.cluster_prerequisites(REGION).await;
     eks.create_cluster()
         .name(CLUSTER)
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/eks-service-role"))
-        .resources_vpc_config(VpcConfigRequest::builder().build())
+        .role_arn(role)
+        .resources_vpc_config(
+            VpcConfigRequest::builder()
+                .set_subnet_ids(Some(subnets))
+                .build(),
+        )
         .send()
         .await
         .expect("CreateCluster");

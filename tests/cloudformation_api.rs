@@ -13,7 +13,9 @@ use support::TestEmulator;
 
 const REGION: &str = "us-west-2";
 
-/// A YAML template with the short forms: a wait handle and a cluster that refers to it.
+/// A YAML template with the short forms: a wait handle and a cluster that refers to it. `SUBNETS`
+/// stands for the cluster's subnets (see [`cluster_yaml`]); the role is the one
+/// `TestEmulator::cluster_prerequisites` makes.
 const CLUSTER_YAML: &str = r"
 Description: a cluster and a handle
 Parameters:
@@ -30,9 +32,9 @@ Resources:
     Type: AWS::EKS::Cluster
     Properties:
       Name: !Ref ClusterName
-      RoleArn: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/eks'
+      RoleArn: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/eks-cluster-role'
       ResourcesVpcConfig:
-        SubnetIds: !Split [',', 'subnet-1,subnet-2']
+        SubnetIds: !Split [',', 'SUBNETS']
       Tags:
         - Key: handle
           Value: !Ref Handle
@@ -46,6 +48,13 @@ Outputs:
   ClusterStackName:
     Value: !Ref AWS::StackName
 ";
+
+/// [`CLUSTER_YAML`] on real prerequisites: the role trusting EKS and two default subnets.
+async fn cluster_yaml(emu: &TestEmulator) -> String {
+    let (role, subnets) = emu.cluster_prerequisites(REGION).await;
+    assert_eq!(role, "arn:aws:iam::123456789012:role/eks-cluster-role");
+    CLUSTER_YAML.replace("SUBNETS", &subnets.join(","))
+}
 
 async fn client(emu: &TestEmulator) -> Client {
     Client::new(&emu.sdk_config(REGION).await)
@@ -84,10 +93,11 @@ async fn err_of<T, E: ProvideErrorMetadata + std::fmt::Debug>(
 async fn a_stack_is_created_on_the_clock_and_described_every_way() {
     let emu = TestEmulator::start().await;
     let cfn = client(&emu).await;
+    let body = cluster_yaml(&emu).await;
     let created = cfn
         .create_stack()
         .stack_name("demo")
-        .template_body(CLUSTER_YAML)
+        .template_body(&body)
         .parameters(param("ClusterName", "c1"))
         .tags(Tag::builder().key("team").value("a").build())
         .send()
@@ -244,7 +254,7 @@ async fn a_stack_is_created_on_the_clock_and_described_every_way() {
     );
 
     let template = cfn.get_template().stack_name("demo").send().await.unwrap();
-    assert_eq!(template.template_body(), Some(CLUSTER_YAML));
+    assert_eq!(template.template_body(), Some(body.as_str()));
     let exports = cfn.list_exports().send().await.unwrap();
     assert_eq!(exports.exports().len(), 1);
     assert_eq!(exports.exports()[0].name(), Some("demo::ARN"));
@@ -488,7 +498,7 @@ async fn a_failed_resource_rolls_the_stack_back_or_leaves_it_with_disable_rollba
     let cfn = client(&emu).await;
     let body = r#"{"Resources": {
         "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
-        "VPC": {"Type": "AWS::EC2::VPC", "DependsOn": "Handle", "Properties": {"CidrBlock": "192.168.0.0/16"}}
+        "VPC": {"Type": "AWS::EC2::VPC", "DependsOn": "Handle", "Properties": {"CidrBlock": "10.0.0.0/8"}}
     }}"#;
     cfn.create_stack()
         .stack_name("rb")
@@ -520,9 +530,15 @@ async fn a_failed_resource_rolls_the_stack_back_or_leaves_it_with_disable_rollba
         .find(|e| e.resource_status() == Some(&ResourceStatus::CreateFailed))
         .unwrap();
     assert_eq!(failed.logical_resource_id(), Some("VPC"));
-    assert_eq!(
-        failed.resource_status_reason(),
-        Some("Resource type AWS::EC2::VPC is not supported by this emulator yet")
+    // EC2's own refusal (CreateVpc takes /16 to /28), as CloudFormation reports a handler's.
+    let reason = failed.resource_status_reason().unwrap();
+    assert!(
+        reason.starts_with("Resource handler returned message: \"The CIDR '10.0.0.0/8' is invalid. (Service: Ec2, Status Code: 400, Request ID: "),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with(", HandlerErrorCode: InvalidRequest)"),
+        "{reason}"
     );
     let rollback = events
         .stack_events()

@@ -36,9 +36,9 @@ Resources:
     Type: AWS::EKS::Cluster
     Properties:
       Name: !Ref Name
-      RoleArn: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/eks'
+      RoleArn: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/eks-cluster-role'
       ResourcesVpcConfig:
-        SubnetIds: [subnet-1, subnet-2]
+        SubnetIds: [SUBNET_A, SUBNET_B]
 Outputs:
   Endpoint:
     Value: !GetAtt ControlPlane.Endpoint
@@ -50,7 +50,12 @@ Outputs:
 async fn create_update_and_delete_wait_through_the_cli_waiters() {
     let emu = instant().await;
     let dir = tempfile::tempdir().unwrap();
-    let template = write_template(&dir, "stack.yaml", STACK_YAML);
+    // The role and subnets the cluster needs (`role/eks-cluster-role`, two default subnets).
+    let (_, subnets) = emu.cluster_prerequisites(REGION).await;
+    let stack_yaml = STACK_YAML
+        .replace("SUBNET_A", &subnets[0])
+        .replace("SUBNET_B", &subnets[1]);
+    let template = write_template(&dir, "stack.yaml", &stack_yaml);
     let created = run_json(emu.aws(REGION).args([
         "cloudformation",
         "create-stack",
@@ -98,7 +103,7 @@ async fn create_update_and_delete_wait_through_the_cli_waiters() {
     );
 
     // Update: one more handle, then the update waiter.
-    let v2 = format!("{STACK_YAML}\n  Extra:\n    Value: !Ref Extra\n").replace(
+    let v2 = format!("{stack_yaml}\n  Extra:\n    Value: !Ref Extra\n").replace(
         "Resources:\n",
         "Resources:\n  Extra:\n    Type: AWS::CloudFormation::WaitConditionHandle\n",
     );
@@ -183,7 +188,7 @@ async fn the_create_waiter_stops_on_a_rollback() {
     let template = write_template(
         &dir,
         "vpc.json",
-        r#"{"Resources": {"VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}}}"#,
+        r#"{"Resources": {"VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/8"}}}}"#,
     );
     run_json(emu.aws(REGION).args([
         "cloudformation",

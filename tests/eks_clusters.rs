@@ -9,17 +9,14 @@ use aws_sdk_eks::types::{ClusterStatus, VpcConfigRequest};
 use aws_sdk_eks::Client;
 use support::TestEmulator;
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/eks-cluster";
-
-async fn client(emu: &TestEmulator, region: &str) -> Client {
-    Client::new(&emu.sdk_config(region).await)
-}
-
-fn vpc() -> VpcConfigRequest {
-    VpcConfigRequest::builder()
-        .subnet_ids("subnet-a")
-        .subnet_ids("subnet-b")
-        .build()
+/// A client for `region` and what `CreateCluster` needs there: a role EKS can assume and a VPC
+/// config on two default subnets.
+async fn setup(emu: &TestEmulator, region: &str) -> (Client, String, VpcConfigRequest) {
+    let (role, subnets) = emu.cluster_prerequisites(region).await;
+    let vpc = VpcConfigRequest::builder()
+        .set_subnet_ids(Some(subnets))
+        .build();
+    (Client::new(&emu.sdk_config(region).await), role, vpc)
 }
 
 /// The code, HTTP status and message of a failed call.
@@ -39,13 +36,13 @@ fn failure<E: ProvideErrorMetadata, R>(
 #[tokio::test]
 async fn a_cluster_is_creating_then_active_with_its_endpoint_then_deleting_then_gone() {
     let emu = TestEmulator::start().await;
-    let eks = client(&emu, "ap-northeast-1").await;
+    let (eks, role, vpc) = setup(&emu, "ap-northeast-1").await;
 
     let created = eks
         .create_cluster()
         .name("demo")
-        .role_arn(ROLE)
-        .resources_vpc_config(vpc())
+        .role_arn(&role)
+        .resources_vpc_config(vpc.clone())
         .send()
         .await
         .unwrap();
@@ -64,7 +61,7 @@ async fn a_cluster_is_creating_then_active_with_its_endpoint_then_deleting_then_
     );
     assert!(cluster.identity().is_none());
     let vpc_config = cluster.resources_vpc_config().unwrap();
-    assert_eq!(vpc_config.subnet_ids(), ["subnet-a", "subnet-b"]);
+    assert_eq!(vpc_config.subnet_ids(), vpc.subnet_ids());
     assert!(vpc_config.vpc_id().unwrap().starts_with("vpc-"));
     assert!(vpc_config
         .cluster_security_group_id()
@@ -145,12 +142,12 @@ async fn a_cluster_is_creating_then_active_with_its_endpoint_then_deleting_then_
 #[tokio::test]
 async fn list_clusters_pages_in_name_order() {
     let emu = TestEmulator::start().await;
-    let eks = client(&emu, "us-east-1").await;
+    let (eks, role, vpc) = setup(&emu, "us-east-1").await;
     for name in ["c3", "c1", "c5", "c2", "c4"] {
         eks.create_cluster()
             .name(name)
-            .role_arn(ROLE)
-            .resources_vpc_config(vpc())
+            .role_arn(&role)
+            .resources_vpc_config(vpc.clone())
             .send()
             .await
             .unwrap();
@@ -193,11 +190,11 @@ async fn list_clusters_pages_in_name_order() {
 #[tokio::test]
 async fn create_cluster_errors_carry_the_real_codes_statuses_and_messages() {
     let emu = TestEmulator::start().await;
-    let eks = client(&emu, "us-east-1").await;
+    let (eks, role, vpc) = setup(&emu, "us-east-1").await;
     eks.create_cluster()
         .name("taken")
-        .role_arn(ROLE)
-        .resources_vpc_config(vpc())
+        .role_arn(&role)
+        .resources_vpc_config(vpc.clone())
         .send()
         .await
         .unwrap();
@@ -261,8 +258,8 @@ async fn create_cluster_errors_carry_the_real_codes_statuses_and_messages() {
         let mut call = eks
             .create_cluster()
             .name(name)
-            .role_arn(ROLE)
-            .resources_vpc_config(vpc());
+            .role_arn(&role)
+            .resources_vpc_config(vpc.clone());
         if let Some(version) = version {
             call = call.version(version);
         }
@@ -277,7 +274,7 @@ async fn create_cluster_errors_carry_the_real_codes_statuses_and_messages() {
         eks.create_cluster()
             .name("r")
             .role_arn("not-an-arn")
-            .resources_vpc_config(vpc())
+            .resources_vpc_config(vpc.clone())
             .send()
             .await,
     );
@@ -299,7 +296,7 @@ async fn create_cluster_errors_carry_the_real_codes_statuses_and_messages() {
 #[tokio::test]
 async fn describe_and_delete_errors() {
     let emu = TestEmulator::start().await;
-    let eks = client(&emu, "eu-west-1").await;
+    let (eks, _, _) = setup(&emu, "eu-west-1").await;
     let (code, status, message) = failure(eks.delete_cluster().name("ghost").send().await);
     assert_eq!(
         (code.as_str(), status, message.as_str()),
@@ -316,13 +313,13 @@ async fn describe_and_delete_errors() {
 #[tokio::test]
 async fn regions_are_separate_and_accounts_follow_twelve_digit_access_keys() {
     let emu = TestEmulator::start().await;
-    let tokyo = client(&emu, "ap-northeast-1").await;
-    let ireland = client(&emu, "eu-west-1").await;
+    let (tokyo, role, vpc) = setup(&emu, "ap-northeast-1").await;
+    let (ireland, _, _) = setup(&emu, "eu-west-1").await;
     tokyo
         .create_cluster()
         .name("tokyo")
-        .role_arn(ROLE)
-        .resources_vpc_config(vpc())
+        .role_arn(&role)
+        .resources_vpc_config(vpc.clone())
         .send()
         .await
         .unwrap();
@@ -381,12 +378,12 @@ async fn regions_are_separate_and_accounts_follow_twelve_digit_access_keys() {
 #[tokio::test]
 async fn tags_on_clusters() {
     let emu = TestEmulator::start().await;
-    let eks = client(&emu, "us-west-2").await;
+    let (eks, role, vpc) = setup(&emu, "us-west-2").await;
     let arn = eks
         .create_cluster()
         .name("tagged")
-        .role_arn(ROLE)
-        .resources_vpc_config(vpc())
+        .role_arn(&role)
+        .resources_vpc_config(vpc.clone())
         .tags("team", "platform")
         .send()
         .await
@@ -461,7 +458,7 @@ async fn tags_on_clusters() {
 #[tokio::test]
 async fn describe_cluster_versions_lists_the_offered_versions_newest_first() {
     let emu = TestEmulator::start().await;
-    let eks = client(&emu, "us-east-1").await;
+    let (eks, _, _) = setup(&emu, "us-east-1").await;
     let versions = eks.describe_cluster_versions().send().await.unwrap();
     let names: Vec<&str> = versions
         .cluster_versions()

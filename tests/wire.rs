@@ -184,7 +184,31 @@ async fn replay(seed: u64) -> Vec<(u16, String, Vec<u8>)> {
         ("authorization", auth.as_str()),
         ("content-type", "application/json"),
     ];
-    let create = br#"{"name":"seeded","roleArn":"arn:aws:iam::123456789012:role/r","resourcesVpcConfig":{"subnetIds":["subnet-a","subnet-b"]}}"#;
+    let iam_auth = fake_auth("iam", "us-east-1");
+    let trust = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22eks.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+    let (status, _, _) = http_raw(
+        &addr,
+        "POST",
+        "/",
+        &[
+            ("authorization", &iam_auth),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+        format!("Action=CreateRole&Version=2010-05-08&RoleName=r&AssumeRolePolicyDocument={trust}")
+            .as_bytes(),
+    );
+    assert_eq!(status, 200);
+    let subnets: Vec<String> = emu
+        .default_subnets("ap-northeast-1")
+        .into_iter()
+        .take(2)
+        .map(|(id, _)| id)
+        .collect();
+    let create = format!(
+        r#"{{"name":"seeded","roleArn":"arn:aws:iam::123456789012:role/r","resourcesVpcConfig":{{"subnetIds":["{}","{}"]}}}}"#,
+        subnets[0], subnets[1]
+    );
+    let create = create.as_bytes();
     let mut out = Vec::new();
     let mut exchange = |method: &str, path: &str, body: &[u8]| {
         let (status, headers, body) = http_raw(&addr, method, path, &h, body);

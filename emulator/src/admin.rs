@@ -1,13 +1,13 @@
-//! The admin API under `/_emulator/` (JSON): health, reset, the virtual clock and a dump of the
-//! state. Test and scenario control lives here, apart from the AWS routes, and is the same HTTP in
-//! tests and in manual runs.
+//! The admin API under `/_emulator/` (JSON): health, reset, the virtual clock, a dump of the state,
+//! and putting an EKS cluster on an older platform version. Test and scenario control lives here,
+//! apart from the AWS routes, and is the same HTTP in tests and in manual runs.
 
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,10 @@ pub fn routes() -> Router<Emulator> {
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance_clock))
         .route("/state", get(state))
+        .route(
+            "/eks/clusters/{region}/{name}/platform-version",
+            put(set_platform_version),
+        )
         .fallback(not_found)
 }
 
@@ -133,5 +137,86 @@ async fn state(State(emu): State<Emulator>) -> Response {
     emu.with_world(|world, _| match serde_json::to_value(&*world) {
         Ok(value) => Json(value).into_response(),
         Err(e) => AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    })
+}
+
+/// The body of `PUT eks/clusters/{region}/{name}/platform-version`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PlatformVersion {
+    /// `eks.<n>`.
+    platform_version: String,
+    /// The Kubernetes minor version (`1.14`); unchanged when absent.
+    version: Option<String>,
+}
+
+/// What the platform-version route answers: the cluster's versions after the change.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterVersions {
+    /// The cluster.
+    pub name: String,
+    /// Its Kubernetes minor version.
+    pub version: String,
+    /// Its platform version.
+    pub platform_version: String,
+}
+
+/// Puts a cluster of the emulator's account on another platform (and Kubernetes) version, to
+/// emulate clusters from before Fargate (`{"platformVersion": "eks.4", "version": "1.14"}`).
+async fn set_platform_version(
+    State(emu): State<Emulator>,
+    Path((region_name, name)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<ClusterVersions>, AdminError> {
+    let wanted: PlatformVersion = serde_json::from_slice(&body).map_err(|e| {
+        AdminError(
+            StatusCode::BAD_REQUEST,
+            format!("expected {{\"platformVersion\": \"eks.N\", \"version\": \"1.N\"}}: {e}"),
+        )
+    })?;
+    let well_formed_platform = wanted
+        .platform_version
+        .strip_prefix("eks.")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if !well_formed_platform {
+        return Err(AdminError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "platformVersion must look like eks.<number>, got {:?}",
+                wanted.platform_version
+            ),
+        ));
+    }
+    let well_formed_version = wanted.version.as_deref().is_none_or(|v| {
+        v.split_once('.').is_some_and(|(major, minor)| {
+            [major, minor]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+    });
+    if !well_formed_version {
+        return Err(AdminError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "version must look like <major>.<minor>, got {:?}",
+                wanted.version.unwrap_or_default()
+            ),
+        ));
+    }
+    let account = emu.config().account_id.clone();
+    emu.with_world(|world, _| {
+        let (_, region) = world.region(&account, &region_name);
+        region
+            .eks
+            .set_platform_version(&name, wanted.platform_version, wanted.version)
+            .map(|cluster| {
+                Json(ClusterVersions {
+                    name: cluster.name.clone(),
+                    version: cluster.version.clone(),
+                    platform_version: cluster.platform_version.clone(),
+                })
+            })
+            .map_err(|e| AdminError(StatusCode::NOT_FOUND, e.to_string()))
     })
 }

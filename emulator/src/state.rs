@@ -195,6 +195,32 @@ pub struct Region {
     pub cloudformation: CfnRegion,
 }
 
+impl Region {
+    /// Applies every transition due at `now` in this region (see [`advance_services`]).
+    pub fn advance(&mut self, now: Timestamp) {
+        advance_services(&mut self.eks, &mut self.ec2, now);
+    }
+}
+
+/// Applies every transition due at `now` to a region's provisioned services: EKS clusters and EC2
+/// NAT gateways. When a cluster's deletion finishes, the security group EKS made for it goes too,
+/// as on AWS. The one per-region step: [`Region::advance`] and CloudFormation's providers
+/// (`Services::advance`) both call it.
+pub fn advance_services(eks: &mut EksRegion, ec2: &mut Ec2Region, now: Timestamp) {
+    let groups: Vec<(String, String)> = eks
+        .clusters
+        .values()
+        .map(|c| (c.name.clone(), c.vpc.cluster_security_group_id.clone()))
+        .collect();
+    eks.advance(now);
+    for (cluster, group) in groups {
+        if !eks.clusters.contains_key(&cluster) {
+            ec2.forget_security_group(&group);
+        }
+    }
+    ec2.advance(now);
+}
+
 /// The parts of the world one request may touch (see [`World::scope`]).
 pub struct Scope<'w> {
     /// The id generator.
@@ -265,7 +291,7 @@ impl World {
                     };
                     cloudformation.drive(&mut services, now);
                 }
-                region.eks.advance(now);
+                region.advance(now);
             }
         }
     }

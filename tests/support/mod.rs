@@ -52,6 +52,61 @@ impl TestEmulator {
         );
     }
 
+    /// The default subnets of `region` in the test account, as (subnet id, Availability Zone), made
+    /// on first use as a real account has them.
+    pub fn default_subnets(&self, region: &str) -> Vec<(String, String)> {
+        self.emulator().with_world(|world, _| {
+            let scope = world.scope(ACCOUNT, region);
+            let ec2 = &mut scope.region.ec2;
+            ec2.ensure_default_vpc(scope.ids, region);
+            ec2.subnets
+                .values()
+                .filter(|s| s.default_for_az)
+                .map(|s| (s.id.clone(), s.availability_zone.clone()))
+                .collect()
+        })
+    }
+
+    /// Creates (once) the IAM role `name` trusting `service` (e.g. `eks.amazonaws.com`) through
+    /// aws-sdk-iam, and returns its ARN.
+    pub async fn role(&self, name: &str, service: &str) -> String {
+        let iam = aws_sdk_iam::Client::new(&self.sdk_config("us-east-1").await);
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#
+        );
+        match iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+        {
+            Ok(created) => created.role.expect("a role").arn,
+            Err(_) => {
+                iam.get_role()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .expect("GetRole")
+                    .role
+                    .expect("a role")
+                    .arn
+            }
+        }
+    }
+
+    /// What `CreateCluster` needs in `region`: a role trusting EKS and two default subnets in two zones.
+    pub async fn cluster_prerequisites(&self, region: &str) -> (String, Vec<String>) {
+        let role = self.role("eks-cluster-role", "eks.amazonaws.com").await;
+        let subnets = self
+            .default_subnets(region)
+            .into_iter()
+            .take(2)
+            .map(|(id, _)| id)
+            .collect();
+        (role, subnets)
+    }
+
     /// An SDK config for `region`, with dummy static credentials, pointed at this emulator.
     pub async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
         sdk_config(&self.url(), region).await

@@ -1537,7 +1537,7 @@ fn start_delete(
         // Nothing was made, or nothing can have been: it is deleted at once.
         return Ok(at);
     };
-    provider.delete(svc, physical)?;
+    provider.delete(svc, physical, &target.properties)?;
     Ok(timing_due(svc.env.timing, at))
 }
 
@@ -2057,7 +2057,7 @@ mod tests {
     use crate::cloudformation::resources::Site;
     use crate::ec2::model::Ec2Region;
     use crate::eks::model::EksRegion;
-    use crate::iam::model::IamAccount;
+    use crate::iam::model::{IamAccount, NewRole};
     use serde_json::json;
     use std::time::Duration;
 
@@ -2071,18 +2071,38 @@ mod tests {
         eks: EksRegion,
         ec2: Ec2Region,
         now: Timestamp,
+        /// Two default subnets in two zones, for clusters.
+        subnets: Vec<String>,
     }
 
     impl Harness {
+        /// A region with its default VPC and an account with the role `eks` trusting EKS: what a
+        /// cluster needs.
         fn new() -> Self {
-            Self {
+            let mut h = Self {
                 cfn: CfnRegion::default(),
                 ids: IdGen::new(0),
                 iam: IamAccount::default(),
                 eks: EksRegion::default(),
                 ec2: Ec2Region::default(),
                 now: T0,
-            }
+                subnets: Vec::new(),
+            };
+            let env = h.env();
+            h.ec2.ensure_default_vpc(&mut h.ids, env.region);
+            h.subnets = h.ec2.subnets.keys().take(2).cloned().collect();
+            h.iam
+                .create_role(
+                    &env,
+                    &mut h.ids,
+                    NewRole {
+                        name: "eks".into(),
+                        assume_role_policy: r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
+                        ..NewRole::default()
+                    },
+                )
+                .expect("the role is valid");
+            h
         }
 
         fn env(&self) -> Env<'static> {
@@ -2109,7 +2129,7 @@ mod tests {
                 ec2: &mut self.ec2,
             };
             self.cfn.drive(&mut svc, self.now);
-            self.eks.advance(self.now);
+            crate::state::advance_services(&mut self.eks, &mut self.ec2, self.now);
         }
 
         fn create(
@@ -2178,13 +2198,19 @@ mod tests {
         (t, id.into(), status.into(), reason.into())
     }
 
-    fn cluster_template(name: &str, extra: Value) -> Value {
+    impl Harness {
+        fn cluster_template(&self, name: &str, extra: Value) -> Value {
+            cluster_template(name, &self.subnets, extra)
+        }
+    }
+
+    fn cluster_template(name: &str, subnets: &[String], extra: Value) -> Value {
         let mut resources = json!({
             "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
             "ControlPlane": {"Type": "AWS::EKS::Cluster", "Properties": {
                 "Name": name,
                 "RoleArn": "arn:aws:iam::123456789012:role/eks",
-                "ResourcesVpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"]},
+                "ResourcesVpcConfig": {"SubnetIds": subnets},
                 "Tags": [{"Key": "handle", "Value": {"Ref": "Handle"}}]
             }}
         });
@@ -2206,7 +2232,7 @@ mod tests {
         let mut h = Harness::new();
         h.create(
             "demo",
-            &cluster_template("c1", json!({})),
+            &h.cluster_template("c1", json!({})),
             OnFailure::Rollback,
         )
         .unwrap();
@@ -2269,7 +2295,7 @@ mod tests {
         let mut h = Harness::new();
         h.create(
             "demo",
-            &cluster_template("c1", json!({})),
+            &h.cluster_template("c1", json!({})),
             OnFailure::Rollback,
         )
         .unwrap();
@@ -2283,7 +2309,7 @@ mod tests {
         let mut h = Harness::new();
         h.create(
             "demo",
-            &cluster_template("c1", json!({})),
+            &h.cluster_template("c1", json!({})),
             OnFailure::Rollback,
         )
         .unwrap();
@@ -2299,9 +2325,9 @@ mod tests {
     #[test]
     fn a_failing_resource_cancels_the_others_and_rolls_back() {
         let mut h = Harness::new();
-        let template = cluster_template(
+        let template = h.cluster_template(
             "c1",
-            json!({"Vpc": {"Type": "AWS::EC2::VPC", "DependsOn": "Handle"}}),
+            json!({"Queue": {"Type": "AWS::SQS::Queue", "DependsOn": "Handle"}}),
         );
         h.create("demo", &template, OnFailure::Rollback).unwrap();
         h.run(0);
@@ -2311,9 +2337,9 @@ mod tests {
         let events = h.events("demo");
         assert!(events.contains(&ev(
             6,
-            "Vpc",
+            "Queue",
             "CREATE_FAILED",
-            "Resource type AWS::EC2::VPC is not supported by this emulator yet"
+            "Resource type AWS::SQS::Queue is not supported by this emulator"
         )));
         assert!(events.contains(&ev(
             6,
@@ -2325,7 +2351,7 @@ mod tests {
             6,
             "demo",
             "ROLLBACK_IN_PROGRESS",
-            "The following resource(s) failed to create: [ControlPlane, Vpc]. Rollback requested by user."
+            "The following resource(s) failed to create: [ControlPlane, Queue]. Rollback requested by user."
         )));
         assert_eq!(h.eks.cluster("c1").unwrap().status, ClusterStatus::Deleting);
         h.run(300);
@@ -2347,7 +2373,7 @@ mod tests {
         };
         // The cluster (which refers to the handle) goes first; the handle after it.
         assert!(pos("ControlPlane", "DELETE_COMPLETE") < pos("Handle", "DELETE_IN_PROGRESS"));
-        assert!(pos("Vpc", "DELETE_COMPLETE") < pos("demo", "ROLLBACK_COMPLETE"));
+        assert!(pos("Queue", "DELETE_COMPLETE") < pos("demo", "ROLLBACK_COMPLETE"));
         assert_eq!(
             order.last().unwrap(),
             &("demo".to_owned(), "ROLLBACK_COMPLETE".to_owned())
@@ -2371,7 +2397,7 @@ mod tests {
     #[test]
     fn eks_refusals_fail_the_resource_with_the_handler_message() {
         let mut h = Harness::new();
-        let mut template = cluster_template("c1", json!({}));
+        let mut template = h.cluster_template("c1", json!({}));
         template["Resources"]["ControlPlane"]["Properties"]["Version"] = json!("1.10");
         h.create("demo", &template, OnFailure::DoNothing).unwrap();
         h.run(0);
@@ -2396,7 +2422,7 @@ mod tests {
     #[test]
     fn on_failure_delete_rolls_back_then_deletes_the_stack() {
         let mut h = Harness::new();
-        let template = json!({"Resources": {"Vpc": {"Type": "AWS::EC2::VPC"}}});
+        let template = json!({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}});
         h.create("demo", &template, OnFailure::Delete).unwrap();
         h.run(0);
         h.run(0);
@@ -2412,7 +2438,7 @@ mod tests {
         let mut h = Harness::new();
         h.create(
             "demo",
-            &cluster_template("c1", json!({})),
+            &h.cluster_template("c1", json!({})),
             OnFailure::Rollback,
         )
         .unwrap();
@@ -2463,7 +2489,7 @@ mod tests {
     #[test]
     fn update_adds_replaces_updates_in_place_and_removes_by_diff() {
         let mut h = Harness::new();
-        let v1 = cluster_template(
+        let v1 = h.cluster_template(
             "c1",
             json!({"Old": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}),
         );
@@ -2482,7 +2508,7 @@ mod tests {
         assert_eq!(h.eks.cluster("c1").unwrap().tags["team"], "b");
         assert!(!h.eks.cluster("c1").unwrap().tags.contains_key("handle"));
         // A new name replaces the cluster; `Old` goes, `New` comes.
-        let mut v3 = cluster_template(
+        let mut v3 = h.cluster_template(
             "c2",
             json!({"New": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}),
         );
@@ -2544,14 +2570,14 @@ mod tests {
     #[test]
     fn a_failed_update_rolls_back_to_what_was_there() {
         let mut h = Harness::new();
-        let v1 = cluster_template("c1", json!({}));
+        let v1 = h.cluster_template("c1", json!({}));
         h.create("demo", &v1, OnFailure::Rollback).unwrap();
         h.run(700);
-        let v2 = cluster_template(
+        let v2 = h.cluster_template(
             "c1",
             json!({
                 "Added": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
-                "Vpc": {"Type": "AWS::EC2::VPC", "DependsOn": "Added"}
+                "Queue": {"Type": "AWS::SQS::Queue", "DependsOn": "Added"}
             }),
         );
         h.update("demo", &v2).unwrap();
@@ -2589,7 +2615,7 @@ mod tests {
             .and_then(|e| e.reason.clone());
         assert_eq!(
             reason.as_deref(),
-            Some("The following resource(s) failed to create: [Vpc]. ")
+            Some("The following resource(s) failed to create: [Queue]. ")
         );
         assert!(stack
             .events
@@ -2692,7 +2718,7 @@ mod tests {
         assert_eq!(h.delete("never-was"), Ok(()));
         h.create(
             "busy",
-            &cluster_template("c9", json!({})),
+            &h.cluster_template("c9", json!({})),
             OnFailure::Rollback,
         )
         .unwrap();
@@ -2701,5 +2727,111 @@ mod tests {
             err.ends_with(" is in CREATE_IN_PROGRESS state and can not be updated."),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_eksctl_cluster_stack_builds_its_network_roles_and_cluster_and_deletes_them_all() {
+        let mut h = Harness::new();
+        let env = h.env();
+        let before = (h.ec2.vpcs.len(), h.ec2.subnets.len(), h.iam.roles.len());
+        h.cfn
+            .create_stack(
+                &env,
+                &mut h.ids,
+                NewStack {
+                    name: "eksctl-fargate-demo-cluster".into(),
+                    template_body: include_str!("../../../tests/fixtures/eksctl/cluster.yaml")
+                        .into(),
+                    capabilities: vec!["CAPABILITY_IAM".into()],
+                    ..NewStack::default()
+                },
+            )
+            .unwrap();
+        for _ in 0..30 {
+            h.run(60);
+        }
+        let stack = h.stack("eksctl-fargate-demo-cluster");
+        assert_eq!(
+            stack.status,
+            StackStatus::CreateComplete,
+            "{:?}",
+            stack.status_reason
+        );
+        assert!(stack
+            .resources
+            .values()
+            .all(|r| r.status == ResourceStatus::CreateComplete));
+        let output = |key: &str| {
+            stack
+                .outputs
+                .iter()
+                .find(|o| o.key == key)
+                .map(|o| o.value.clone())
+                .unwrap_or_default()
+        };
+        let private: Vec<String> = output("SubnetsPrivate")
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(private.len(), 3);
+        for id in &private {
+            assert!(h.ec2.is_private(&h.ec2.subnets[id]), "{id} is private");
+        }
+        for id in output("SubnetsPublic").split(',') {
+            assert!(!h.ec2.is_private(&h.ec2.subnets[id]), "{id} is public");
+        }
+        let cluster = h.eks.cluster("fargate-demo").unwrap();
+        assert_eq!(cluster.status, ClusterStatus::Active);
+        assert_eq!(cluster.vpc.vpc_id, output("VPC"));
+        assert_eq!(cluster.vpc.security_group_ids, [output("SecurityGroup")]);
+        assert_eq!(
+            cluster.vpc.cluster_security_group_id,
+            output("ClusterSecurityGroupId")
+        );
+        let pods_role = output("FargatePodExecutionRoleARN");
+        let role = h.iam.role_by_arn(&pods_role).unwrap();
+        assert_eq!(role.trusted_services(), ["eks-fargate-pods.amazonaws.com"]);
+        // CloudFormation shortens the stack name, not the logical id, to fit IAM's 64 characters.
+        assert!(
+            role.name
+                .starts_with("eksctl-fargate-demo-cluste-FargatePodExecutionRole-")
+                && role.name.len() == 64,
+            "{}",
+            role.name
+        );
+        // The NAT gateway took its 90 seconds; the control plane its 10 minutes, after the
+        // network and the service role.
+        let took = |id: &str| {
+            let events: Vec<&Event> = stack.events.iter().filter(|e| e.logical_id == id).collect();
+            events
+                .last()
+                .unwrap()
+                .timestamp
+                .since(events[0].timestamp)
+                .as_secs()
+        };
+        assert_eq!(took("NATGateway"), 90);
+        assert_eq!(took("ControlPlane"), 600);
+        assert_eq!(took("VPC"), 6);
+
+        h.delete("eksctl-fargate-demo-cluster").unwrap();
+        for _ in 0..30 {
+            h.run(60);
+        }
+        let stack = h.cfn.stacks.last().unwrap();
+        assert_eq!(
+            stack.status,
+            StackStatus::DeleteComplete,
+            "{:?}",
+            stack.status_reason
+        );
+        assert!(h.eks.clusters.is_empty());
+        assert_eq!(
+            (h.ec2.vpcs.len(), h.ec2.subnets.len(), h.iam.roles.len()),
+            before,
+            "only the default VPC and the role `eks` are left"
+        );
+        assert!(h.ec2.addresses.is_empty());
+        assert!(h.cfn.exports.is_empty());
     }
 }

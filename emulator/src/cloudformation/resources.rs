@@ -4,25 +4,33 @@
 //! what `Fn::GetAtt` offers and which properties force a replacement.
 //!
 //! `Ref` of every resource is its physical id: each provider picks the physical id CloudFormation
-//! reports for its type (a cluster's name, a handle's URL, …).
+//! reports for its type (a cluster's name, a VPC's id, an Elastic IP's address, `IGW|vpc-…` for a
+//! gateway attachment, …), following reference/aws-eks.md §5.6 and the CloudFormation resource
+//! reference.
 //!
-//! Types the issue lists whose models are not in this tree yet ([`PENDING`]) and every other type
-//! fail their resource with a reason saying so — never silently.
+//! The providers live by service: `resources/ec2.rs`, `resources/iam.rs`, `resources/eks.rs`. Types
+//! the issue lists whose models are not in this tree yet ([`PENDING`]) and every other type fail
+//! their resource with a reason saying so — never silently.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::clock::Timestamp;
+use crate::ec2::error::Ec2Error;
 use crate::ec2::model::Ec2Region;
-use crate::eks::error::EksError;
-use crate::eks::model::{ClusterStatus, EksRegion, NewCluster};
+use crate::eks::model::EksRegion;
+use crate::iam::error::IamError;
 use crate::iam::model::IamAccount;
 use crate::ids::IdGen;
 use crate::state::Env;
 
 use super::template::Template;
+
+mod ec2;
+mod eks;
+mod iam;
 
 /// What the emulator itself (not its state) tells providers: where clusters' Kubernetes API is
 /// served and the CA that signs it.
@@ -63,7 +71,13 @@ impl Services<'_> {
     /// them at that instant).
     pub fn advance(&mut self, at: Timestamp) {
         self.env.now = at;
-        self.eks.advance(at);
+        crate::state::advance_services(self.eks, self.ec2, at);
+    }
+
+    /// Makes the region's default VPC on first use, as every EC2 call finds it (the EC2 handlers
+    /// do the same before each request).
+    pub fn ensure_ec2(&mut self) {
+        self.ec2.ensure_default_vpc(self.ids, self.env.region);
     }
 }
 
@@ -243,8 +257,15 @@ pub trait Provider: Sync {
         self.check_create(svc, physical_id)
     }
 
-    /// Starts deleting. A resource that is already gone counts as deleted.
-    fn delete(&self, svc: &mut Services<'_>, physical_id: &str) -> Result<(), String>;
+    /// Starts deleting. `properties` are those it was made (or last updated) with, as
+    /// CloudFormation hands a delete handler the resource model. A resource that is already gone
+    /// counts as deleted.
+    fn delete(
+        &self,
+        svc: &mut Services<'_>,
+        physical_id: &str,
+        properties: &Value,
+    ) -> Result<(), String>;
 
     /// Whether a started delete has finished.
     fn check_delete(&self, _svc: &mut Services<'_>, _physical_id: &str) -> Progress {
@@ -269,22 +290,6 @@ pub fn changed_properties(old: &Value, new: &Value) -> Vec<String> {
 /// The types the issue lists whose models arrive with other issues: a stack using one fails that
 /// resource with [`unsupported_reason`].
 pub const PENDING: &[&str] = &[
-    "AWS::EC2::VPC",
-    "AWS::EC2::Subnet",
-    "AWS::EC2::InternetGateway",
-    "AWS::EC2::VPCGatewayAttachment",
-    "AWS::EC2::EIP",
-    "AWS::EC2::NatGateway",
-    "AWS::EC2::RouteTable",
-    "AWS::EC2::Route",
-    "AWS::EC2::SubnetRouteTableAssociation",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::SecurityGroupIngress",
-    "AWS::EC2::SecurityGroupEgress",
-    "AWS::EC2::LaunchTemplate",
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-    "AWS::IAM::InstanceProfile",
     "AWS::EKS::FargateProfile",
     "AWS::EKS::Nodegroup",
     "AWS::EKS::Addon",
@@ -292,14 +297,35 @@ pub const PENDING: &[&str] = &[
     "AWS::AutoScaling::AutoScalingGroup",
 ];
 
-static EKS_CLUSTER: EksCluster = EksCluster;
-static WAIT_CONDITION_HANDLE: WaitConditionHandle = WaitConditionHandle;
+/// Every provider.
+static PROVIDERS: &[&dyn Provider] = &[
+    &eks::Cluster,
+    &WaitConditionHandle,
+    &ec2::Vpc,
+    &ec2::Subnet,
+    &ec2::InternetGateway,
+    &ec2::VpcGatewayAttachment,
+    &ec2::Eip,
+    &ec2::NatGateway,
+    &ec2::RouteTable,
+    &ec2::Route,
+    &ec2::SubnetRouteTableAssociation,
+    &ec2::SecurityGroup,
+    &ec2::SecurityGroupRule { egress: false },
+    &ec2::SecurityGroupRule { egress: true },
+    &ec2::LaunchTemplate,
+    &iam::Role,
+    &iam::Policy,
+    &iam::InstanceProfile,
+];
 
 /// The provider of a type, if this emulator has one.
 #[must_use]
 pub fn provider(type_name: &str) -> Option<&'static dyn Provider> {
-    let all: [&'static dyn Provider; 2] = [&EKS_CLUSTER, &WAIT_CONDITION_HANDLE];
-    all.into_iter().find(|p| p.type_name() == type_name)
+    PROVIDERS
+        .iter()
+        .copied()
+        .find(|p| p.type_name() == type_name)
 }
 
 /// Why a resource of a type without provider fails.
@@ -365,209 +391,83 @@ pub fn handler_failure(
     )
 }
 
-fn eks_failure(ids: &mut IdGen, err: &EksError) -> String {
-    let handler_code = match err.code() {
-        "ResourceInUseException" => "AlreadyExists",
-        "ResourceNotFoundException" | "NotFoundException" => "NotFound",
-        "InvalidParameterException" | "BadRequestException" => "InvalidRequest",
-        _ => "GeneralServiceException",
-    };
+/// The `HandlerErrorCode` CloudFormation reports for a service error code.
+fn handler_code(code: &str) -> &'static str {
+    if code.ends_with("NotFound") || code.ends_with("NotFoundException") || code == "NoSuchEntity" {
+        "NotFound"
+    } else if code.ends_with("Duplicate")
+        || code.ends_with("AlreadyExistsException")
+        || code.starts_with("Resource.AlreadyAssociated")
+        || code == "RouteAlreadyExists"
+        || code == "EntityAlreadyExists"
+    {
+        "AlreadyExists"
+    } else if code == "DependencyViolation" || code == "DeleteConflict" {
+        "ResourceConflict"
+    } else if code.contains("Limit") {
+        "ServiceLimitExceeded"
+    } else {
+        "InvalidRequest"
+    }
+}
+
+/// An EC2 refusal as CloudFormation words it.
+fn ec2_failure(ids: &mut IdGen, err: &Ec2Error) -> String {
     handler_failure(
         ids,
-        "Eks",
+        "Ec2",
         err.status().as_u16(),
         &err.to_string(),
-        handler_code,
+        handler_code(err.code()),
     )
 }
 
-/// `AWS::EKS::Cluster` through `EksRegion::create_cluster`/`delete_cluster`; CloudFormation waits
-/// for `ACTIVE` (and for the cluster to be gone on delete). `Ref` is the cluster name.
-pub struct EksCluster;
+/// An IAM refusal as CloudFormation words it.
+fn iam_failure(ids: &mut IdGen, err: &IamError) -> String {
+    handler_failure(
+        ids,
+        "Iam",
+        err.status().as_u16(),
+        &err.to_string(),
+        handler_code(err.code()),
+    )
+}
 
-impl Provider for EksCluster {
-    fn type_name(&self) -> &'static str {
-        "AWS::EKS::Cluster"
+/// A policy document property: JSON text as given, or an object serialised.
+fn document(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
+}
 
-    fn attributes(&self) -> &'static [&'static str] {
-        &[
-            "Arn",
-            "CertificateAuthorityData",
-            "ClusterSecurityGroupId",
-            "EncryptionConfigKeyArn",
-            "Endpoint",
-            "Id",
-            "OpenIdConnectIssuerUrl",
-            "KubernetesNetworkConfig.ServiceIpv6Cidr",
-        ]
+/// A property this emulator does not model, given anyway: refused, never ignored.
+fn unsupported_property(req: &Request<'_>, type_name: &str, names: &[&str]) -> Result<(), String> {
+    match names
+        .iter()
+        .find(|n| req.properties.get(**n).is_some_and(|v| !v.is_null()))
+    {
+        Some(name) => Err(format!(
+            "Property {name} of {type_name} is not supported by this emulator yet"
+        )),
+        None => Ok(()),
     }
+}
 
-    fn create_only(&self) -> &'static [&'static str] {
-        &[
-            "Name",
-            "RoleArn",
-            "EncryptionConfig",
-            "KubernetesNetworkConfig",
-            "OutpostConfig",
-            "BootstrapSelfManagedAddons",
-        ]
-    }
-
-    fn create(&self, svc: &mut Services<'_>, req: &Request<'_>) -> Result<String, String> {
-        req.require(&["RoleArn", "ResourcesVpcConfig"])?;
-        let p = req.properties;
-        let vpc = &p["ResourcesVpcConfig"];
-        if vpc.get("SubnetIds").is_none() {
-            return Err(format!(
-                "Properties validation failed for resource {} with message: [#/ResourcesVpcConfig: required key [SubnetIds] not found]",
-                req.logical_id
-            ));
-        }
-        let name = match req.string("Name") {
-            Some(name) => name,
-            None => req.generated_name(svc.ids, 100),
-        };
-        let network = p.get("KubernetesNetworkConfig");
-        let access = p.get("AccessConfig");
-        let mut tags = req.stack_tags();
-        tags.extend(key_values(p.get("Tags")));
-        let enabled_log_types = p
-            .pointer("/Logging/ClusterLogging/EnabledTypes")
-            .and_then(Value::as_array)
-            .map(|types| {
-                types
-                    .iter()
-                    .filter_map(|t| t.get("Type").and_then(scalar_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let new = NewCluster {
-            name: name.clone(),
-            version: req.string("Version"),
-            role_arn: req.string("RoleArn").unwrap_or_default(),
-            subnet_ids: strings(vpc.get("SubnetIds")),
-            security_group_ids: strings(vpc.get("SecurityGroupIds")),
-            endpoint_public_access: bool_of(vpc.get("EndpointPublicAccess")),
-            endpoint_private_access: bool_of(vpc.get("EndpointPrivateAccess")),
-            public_access_cidrs: vpc.get("PublicAccessCidrs").map(|v| strings(Some(v))),
-            service_ipv4_cidr: network
-                .and_then(|n| n.get("ServiceIpv4Cidr"))
-                .and_then(scalar_string),
-            ip_family: network
-                .and_then(|n| n.get("IpFamily"))
-                .and_then(scalar_string),
-            enabled_log_types,
-            authentication_mode: access
-                .and_then(|a| a.get("AuthenticationMode"))
-                .and_then(scalar_string),
-            bootstrap_cluster_creator_admin_permissions: bool_of(
-                access.and_then(|a| a.get("BootstrapClusterCreatorAdminPermissions")),
-            ),
-            support_type: p
-                .pointer("/UpgradePolicy/SupportType")
-                .and_then(scalar_string),
-            client_request_token: None,
-            tags,
-        };
-        let env = svc.env;
-        match svc.eks.create_cluster(&env, svc.ids, new) {
-            Ok(_) => Ok(name),
-            Err(err) => Err(eks_failure(svc.ids, &err)),
-        }
-    }
-
-    fn check_create(&self, svc: &mut Services<'_>, physical_id: &str) -> Progress {
-        let Ok(cluster) = svc.eks.cluster(physical_id) else {
-            return Progress::Failed(format!(
-                "Cluster {physical_id} was deleted outside of CloudFormation while being created"
-            ));
-        };
-        match cluster.status {
-            ClusterStatus::Active | ClusterStatus::Updating => {
-                let region = svc.env.region;
-                // The issuer is the one `DescribeCluster` reports (eks/dto.rs).
-                let issuer = format!(
-                    "https://oidc.eks.{region}.amazonaws.com/id/{}",
-                    cluster.endpoint_id
-                );
-                Progress::Done(BTreeMap::from([
-                    ("Arn".into(), json!(cluster.arn)),
-                    (
-                        "Endpoint".into(),
-                        json!(svc.site.kube_endpoint(region, &cluster.name)),
-                    ),
-                    ("CertificateAuthorityData".into(), json!(svc.site.ca_data)),
-                    (
-                        "ClusterSecurityGroupId".into(),
-                        json!(cluster.vpc.cluster_security_group_id),
-                    ),
-                    ("OpenIdConnectIssuerUrl".into(), json!(issuer)),
-                ]))
-            }
-            ClusterStatus::Creating => match &cluster.scheduled {
-                Some(step) => Progress::Wait(step.at),
-                None => Progress::Failed(format!("Cluster {physical_id} never became ACTIVE")),
-            },
-            ClusterStatus::Failed | ClusterStatus::Deleting => {
-                let status = cluster.status.as_str();
-                Progress::Failed(format!(
-                    "Resource handler returned message: \"Cluster {physical_id} is in {status} state\" (HandlerErrorCode: NotStabilized)"
-                ))
-            }
-        }
-    }
-
-    fn update(
-        &self,
-        svc: &mut Services<'_>,
-        req: &Request<'_>,
-        physical_id: &str,
-        old: &Value,
-    ) -> Result<(), String> {
-        let changed = changed_properties(old, req.properties);
-        let unsupported: Vec<String> = changed.iter().filter(|c| *c != "Tags").cloned().collect();
-        if !unsupported.is_empty() {
-            return Err(format!(
-                "Updating {} of AWS::EKS::Cluster is not supported by this emulator yet",
-                unsupported.join(", ")
-            ));
-        }
-        let arn = svc
-            .eks
-            .cluster(physical_id)
-            .map(|c| c.arn.clone())
-            .map_err(|e| eks_failure(svc.ids, &e))?;
-        let mut tags = req.stack_tags();
-        tags.extend(key_values(req.properties.get("Tags")));
-        match svc.eks.tags_mut(&arn) {
-            Ok(current) => {
-                *current = tags;
-                Ok(())
-            }
-            Err(e) => Err(eks_failure(svc.ids, &e)),
-        }
-    }
-
-    fn delete(&self, svc: &mut Services<'_>, physical_id: &str) -> Result<(), String> {
-        let env = svc.env;
-        match svc.eks.delete_cluster(&env, physical_id) {
-            Ok(_) | Err(EksError::ClusterNotFound { .. }) => Ok(()),
-            Err(err) => Err(eks_failure(svc.ids, &err)),
-        }
-    }
-
-    fn check_delete(&self, svc: &mut Services<'_>, physical_id: &str) -> Progress {
-        match svc.eks.cluster(physical_id) {
-            Err(_) => Progress::Done(BTreeMap::new()),
-            Ok(cluster) => match &cluster.scheduled {
-                Some(step) => Progress::Wait(step.at),
-                None => Progress::Failed(format!(
-                    "Cluster {physical_id} is {} and not being deleted",
-                    cluster.status.as_str()
-                )),
-            },
-        }
+/// `Err` naming the changed properties an update cannot apply.
+fn refuse_changes(type_name: &str, changed: &[String], allowed: &[&str]) -> Result<(), String> {
+    let refused: Vec<&str> = changed
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !allowed.contains(c))
+        .collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "Updating {} of {type_name} is not supported by this emulator yet",
+            refused.join(", ")
+        ))
     }
 }
 
@@ -592,152 +492,184 @@ impl Provider for WaitConditionHandle {
         ))
     }
 
-    fn delete(&self, _svc: &mut Services<'_>, _physical_id: &str) -> Result<(), String> {
+    fn delete(
+        &self,
+        _svc: &mut Services<'_>,
+        _physical_id: &str,
+        _properties: &Value,
+    ) -> Result<(), String> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! What the providers' tests share: one region's services on a clock, with the prerequisites
+    //! of a cluster (the role `eks` trusting EKS, the default VPC).
+
+    use super::*;
+    use crate::lifecycle::Timing;
+
+    /// The services of account 123456789012 in us-west-2, owned by the test.
+    pub struct World {
+        pub ids: IdGen,
+        pub iam: IamAccount,
+        pub eks: EksRegion,
+        pub ec2: Ec2Region,
+        pub now: Timestamp,
+    }
+
+    impl World {
+        /// A fresh world with the default VPC and the role `eks`.
+        pub fn new() -> Self {
+            let mut w = Self {
+                ids: IdGen::new(0),
+                iam: IamAccount::default(),
+                eks: EksRegion::default(),
+                ec2: Ec2Region::default(),
+                now: Timestamp(0),
+            };
+            let env = w.env();
+            w.iam
+                .create_role(
+                    &env,
+                    &mut w.ids,
+                    crate::iam::model::NewRole {
+                        name: "eks".into(),
+                        assume_role_policy: r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            w.ec2.ensure_default_vpc(&mut w.ids, "us-west-2");
+            w
+        }
+
+        /// Two default subnets in two zones.
+        pub fn default_subnets(&self) -> Vec<String> {
+            self.ec2.subnets.keys().take(2).cloned().collect()
+        }
+
+        /// The world's now, account and region.
+        pub fn env(&self) -> Env<'static> {
+            Env {
+                now: self.now,
+                timing: Timing::Realistic,
+                account: "123456789012",
+                region: "us-west-2",
+            }
+        }
+
+        /// The services, borrowed, at the world's now.
+        pub fn svc(&mut self) -> Services<'_> {
+            Services {
+                env: self.env(),
+                site: Site {
+                    kube: SocketAddr::from(([127, 0, 0, 1], 4567)),
+                    ca_data: "Q0E=",
+                },
+                ids: &mut self.ids,
+                iam: &mut self.iam,
+                eks: &mut self.eks,
+                ec2: &mut self.ec2,
+            }
+        }
+
+        /// Moves the clock to `at` and applies what is due, as a stack step does.
+        pub fn advance_to(&mut self, at: Timestamp) {
+            self.now = at;
+            self.svc().advance(at);
+        }
+
+        /// Creates through `p` and polls until done; returns the physical id and the attributes.
+        pub fn make(
+            &mut self,
+            p: &dyn Provider,
+            logical_id: &str,
+            props: &Value,
+        ) -> (String, BTreeMap<String, Value>) {
+            let physical = p
+                .create(&mut self.svc(), &request(logical_id, props, &[]))
+                .unwrap_or_else(|e| panic!("{logical_id}: {e}"));
+            loop {
+                match p.check_create(&mut self.svc(), &physical) {
+                    Progress::Done(attrs) => return (physical, attrs),
+                    Progress::Wait(at) => self.advance_to(at),
+                    Progress::Failed(reason) => panic!("{logical_id}: {reason}"),
+                }
+            }
+        }
+
+        /// Creates through `p`, expecting a refusal; returns the reason.
+        pub fn refuse(&mut self, p: &dyn Provider, logical_id: &str, props: &Value) -> String {
+            p.create(&mut self.svc(), &request(logical_id, props, &[]))
+                .expect_err("the create is refused")
+        }
+
+        /// Deletes through `p` and polls until gone.
+        pub fn unmake(&mut self, p: &dyn Provider, physical: &str, props: &Value) {
+            p.delete(&mut self.svc(), physical, props)
+                .unwrap_or_else(|e| panic!("{physical}: {e}"));
+            loop {
+                match p.check_delete(&mut self.svc(), physical) {
+                    Progress::Done(_) => return,
+                    Progress::Wait(at) => self.advance_to(at),
+                    Progress::Failed(reason) => panic!("{physical}: {reason}"),
+                }
+            }
+        }
+
+        /// Updates through `p` from `old` to `new` and polls until done.
+        pub fn change(
+            &mut self,
+            p: &dyn Provider,
+            logical_id: &str,
+            physical: &str,
+            old: &Value,
+            new: &Value,
+        ) -> Result<BTreeMap<String, Value>, String> {
+            p.update(
+                &mut self.svc(),
+                &request(logical_id, new, &[]),
+                physical,
+                old,
+            )?;
+            loop {
+                match p.check_update(&mut self.svc(), physical) {
+                    Progress::Done(attrs) => return Ok(attrs),
+                    Progress::Wait(at) => self.advance_to(at),
+                    Progress::Failed(reason) => return Err(reason),
+                }
+            }
+        }
+    }
+
+    /// A request of the stack `eksctl-demo-cluster`.
+    pub fn request<'a>(
+        logical_id: &'a str,
+        props: &'a Value,
+        tags: &'a [(String, String)],
+    ) -> Request<'a> {
+        Request {
+            stack_name: "eksctl-demo-cluster",
+            stack_id: "arn:aws:cloudformation:us-west-2:123456789012:stack/eksctl-demo-cluster/1",
+            logical_id,
+            properties: props,
+            tags,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::Timing;
-
-    fn services<'a>(
-        ids: &'a mut IdGen,
-        iam: &'a mut IamAccount,
-        eks: &'a mut EksRegion,
-        ec2: &'a mut Ec2Region,
-    ) -> Services<'a> {
-        Services {
-            env: Env {
-                now: Timestamp(0),
-                timing: Timing::Realistic,
-                account: "123456789012",
-                region: "us-west-2",
-            },
-            site: Site {
-                kube: SocketAddr::from(([127, 0, 0, 1], 4567)),
-                ca_data: "Q0E=",
-            },
-            ids,
-            iam,
-            eks,
-            ec2,
-        }
-    }
-
-    fn request<'a>(props: &'a Value, tags: &'a [(String, String)]) -> Request<'a> {
-        Request {
-            stack_name: "eksctl-demo-cluster",
-            stack_id: "arn:aws:cloudformation:us-west-2:123456789012:stack/eksctl-demo-cluster/1",
-            logical_id: "ControlPlane",
-            properties: props,
-            tags,
-        }
-    }
-
-    #[test]
-    fn a_cluster_is_created_through_the_eks_model_and_done_once_active() {
-        let (mut ids, mut iam, mut eks, mut ec2) = (
-            IdGen::new(0),
-            IamAccount::default(),
-            EksRegion::default(),
-            Ec2Region::default(),
-        );
-        let mut svc = services(&mut ids, &mut iam, &mut eks, &mut ec2);
-        let props = json!({
-            "Name": "demo",
-            "RoleArn": "arn:aws:iam::123456789012:role/eks",
-            "ResourcesVpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"], "EndpointPrivateAccess": "true"},
-            "Tags": [{"Key": "team", "Value": "a"}]
-        });
-        let tags = [("alpha.eksctl.io/cluster-name".to_owned(), "demo".to_owned())];
-        let req = request(&props, &tags);
-        assert_eq!(EKS_CLUSTER.create(&mut svc, &req), Ok("demo".into()));
-        let cluster = svc.eks.cluster("demo").unwrap();
-        assert!(cluster.vpc.endpoint_private_access);
-        assert_eq!(cluster.tags["team"], "a");
-        assert_eq!(cluster.tags["alpha.eksctl.io/cluster-name"], "demo");
-        assert_eq!(
-            cluster.tags["aws:cloudformation:logical-id"],
-            "ControlPlane"
-        );
-        let Progress::Wait(at) = EKS_CLUSTER.check_create(&mut svc, "demo") else {
-            panic!("a new cluster is CREATING");
-        };
-        assert_eq!(at, Timestamp(600_000));
-        svc.advance(at);
-        let Progress::Done(attrs) = EKS_CLUSTER.check_create(&mut svc, "demo") else {
-            panic!("an ACTIVE cluster is done");
-        };
-        assert_eq!(
-            attrs["Arn"],
-            "arn:aws:eks:us-west-2:123456789012:cluster/demo"
-        );
-        assert_eq!(
-            attrs["Endpoint"],
-            "https://127.0.0.1:4567/k8s/us-west-2/demo"
-        );
-        assert_eq!(attrs["CertificateAuthorityData"], "Q0E=");
-        assert!(attrs["OpenIdConnectIssuerUrl"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://oidc.eks.us-west-2.amazonaws.com/id/"));
-        assert!(attrs["ClusterSecurityGroupId"]
-            .as_str()
-            .unwrap()
-            .starts_with("sg-"));
-        EKS_CLUSTER.delete(&mut svc, "demo").unwrap();
-        assert!(matches!(
-            EKS_CLUSTER.check_delete(&mut svc, "demo"),
-            Progress::Wait(_)
-        ));
-        svc.advance(Timestamp(600_000 + 300_000));
-        assert_eq!(
-            EKS_CLUSTER.check_delete(&mut svc, "demo"),
-            Progress::Done(BTreeMap::new())
-        );
-        assert_eq!(EKS_CLUSTER.delete(&mut svc, "demo"), Ok(()));
-    }
-
-    #[test]
-    fn eks_errors_become_handler_messages_and_missing_properties_schema_messages() {
-        let (mut ids, mut iam, mut eks, mut ec2) = (
-            IdGen::new(0),
-            IamAccount::default(),
-            EksRegion::default(),
-            Ec2Region::default(),
-        );
-        let mut svc = services(&mut ids, &mut iam, &mut eks, &mut ec2);
-        let old = json!({
-            "Version": "1.10",
-            "RoleArn": "arn:aws:iam::123456789012:role/eks",
-            "ResourcesVpcConfig": {"SubnetIds": ["subnet-1"]}
-        });
-        let reason = EKS_CLUSTER
-            .create(&mut svc, &request(&old, &[]))
-            .unwrap_err();
-        assert!(
-            reason.starts_with("Resource handler returned message: \"unsupported Kubernetes version (Service: Eks, Status Code: 400, Request ID: "),
-            "{reason}"
-        );
-        assert!(
-            reason.ends_with(", HandlerErrorCode: InvalidRequest)"),
-            "{reason}"
-        );
-        let empty = json!({});
-        assert_eq!(
-            EKS_CLUSTER.create(&mut svc, &request(&empty, &[])).unwrap_err(),
-            "Properties validation failed for resource ControlPlane with message: [#: required key [RoleArn] not found, #: required key [ResourcesVpcConfig] not found]"
-        );
-        assert!(svc.eks.clusters.is_empty());
-    }
+    use serde_json::json;
 
     #[test]
     fn generated_names_fit_and_carry_stack_and_logical_id() {
         let mut ids = IdGen::new(0);
         let props = json!({});
-        let req = request(&props, &[]);
+        let req = testing::request("ControlPlane", &props, &[]);
         let name = req.generated_name(&mut ids, 100);
         assert!(
             name.starts_with("eksctl-demo-cluster-ControlPlane-"),
@@ -750,11 +682,20 @@ mod tests {
 
     #[test]
     fn registry_knows_providers_and_names_what_is_pending() {
-        assert!(provider("AWS::EKS::Cluster").is_some());
-        assert!(provider("AWS::EC2::VPC").is_none());
+        for kind in [
+            "AWS::EKS::Cluster",
+            "AWS::EC2::VPC",
+            "AWS::EC2::SecurityGroupIngress",
+            "AWS::EC2::SecurityGroupEgress",
+            "AWS::IAM::Role",
+            "AWS::IAM::InstanceProfile",
+        ] {
+            assert_eq!(provider(kind).map(|p| p.type_name()), Some(kind));
+        }
+        assert!(provider("AWS::EKS::Nodegroup").is_none());
         assert_eq!(
-            unsupported_reason("AWS::EC2::VPC"),
-            "Resource type AWS::EC2::VPC is not supported by this emulator yet"
+            unsupported_reason("AWS::EKS::Nodegroup"),
+            "Resource type AWS::EKS::Nodegroup is not supported by this emulator yet"
         );
         assert_eq!(
             unsupported_reason("AWS::S3::Bucket"),
@@ -783,5 +724,16 @@ mod tests {
                 vec!["AWS::IAM::Policy".to_owned(), "AWS::IAM::Role".to_owned()]
             ))
         );
+    }
+
+    #[test]
+    fn service_errors_map_to_handler_error_codes() {
+        assert_eq!(handler_code("InvalidVpcID.NotFound"), "NotFound");
+        assert_eq!(handler_code("NoSuchEntity"), "NotFound");
+        assert_eq!(handler_code("InvalidGroup.Duplicate"), "AlreadyExists");
+        assert_eq!(handler_code("EntityAlreadyExists"), "AlreadyExists");
+        assert_eq!(handler_code("DependencyViolation"), "ResourceConflict");
+        assert_eq!(handler_code("LimitExceeded"), "ServiceLimitExceeded");
+        assert_eq!(handler_code("InvalidSubnet.Range"), "InvalidRequest");
     }
 }

@@ -5,7 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Cluster, ClusterStatus, NewCluster};
+use fargate_selector::Selector;
+
+use super::model::{
+    Cluster, ClusterStatus, FargateProfile, LaunchTemplate, NewCluster, NewFargateProfile,
+    NewNodegroup, Nodegroup, NodegroupConfigChange, NodegroupStatus, RemoteAccess, ScalingRequest,
+    TaintRequest, Update, UpdateConfig,
+};
 use super::versions::KubernetesVersion;
 
 /// Every control-plane log type, in the order EKS lists them.
@@ -377,3 +383,487 @@ pub struct TagsResponse {
 /// The empty object Tag/UntagResource answer with.
 #[derive(Debug, Serialize)]
 pub struct Empty {}
+
+// ---- Fargate profiles ----
+
+/// `CreateFargateProfile` input (the cluster name is in the path).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateFargateProfileRequest {
+    pub fargate_profile_name: Option<String>,
+    pub pod_execution_role_arn: Option<String>,
+    pub subnets: Option<Vec<String>>,
+    pub selectors: Option<Vec<Selector>>,
+    pub client_request_token: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+impl CreateFargateProfileRequest {
+    /// The model's input. Required members left out come back as the name of the first one missing.
+    pub fn into_new_profile(self) -> Result<NewFargateProfile, &'static str> {
+        Ok(NewFargateProfile {
+            name: self.fargate_profile_name.ok_or("fargateProfileName")?,
+            pod_execution_role_arn: self.pod_execution_role_arn.ok_or("podExecutionRoleArn")?,
+            subnets: self.subnets.unwrap_or_default(),
+            selectors: self.selectors.unwrap_or_default(),
+            client_request_token: self.client_request_token,
+            tags: self.tags.unwrap_or_default(),
+        })
+    }
+}
+
+/// `{"fargateProfile": FargateProfile}`, the output of Create/Describe/DeleteFargateProfile.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FargateProfileResponse {
+    pub fargate_profile: FargateProfileDto,
+}
+
+/// The `FargateProfile` shape. `tags` is always present; a selector without labels has no `labels`
+/// key; `health` is left out, as in the real captures (reference §1.3).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FargateProfileDto {
+    pub fargate_profile_name: String,
+    pub fargate_profile_arn: String,
+    pub cluster_name: String,
+    pub created_at: f64,
+    pub pod_execution_role_arn: String,
+    pub subnets: Vec<String>,
+    pub selectors: Vec<Selector>,
+    pub status: &'static str,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl From<&FargateProfile> for FargateProfileDto {
+    fn from(p: &FargateProfile) -> Self {
+        Self {
+            fargate_profile_name: p.name.clone(),
+            fargate_profile_arn: p.arn.clone(),
+            cluster_name: p.cluster_name.clone(),
+            created_at: p.created_at.epoch_seconds(),
+            pod_execution_role_arn: p.pod_execution_role_arn.clone(),
+            subnets: p.subnets.clone(),
+            selectors: p.selectors.clone(),
+            status: p.status.as_str(),
+            tags: p.tags.clone(),
+        }
+    }
+}
+
+/// `ListFargateProfiles` output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListFargateProfilesResponse {
+    pub fargate_profile_names: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+// ---- nodegroups ----
+
+/// `scalingConfig` as sent and as reported.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScalingConfigDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_size: Option<i64>,
+}
+
+impl ScalingConfigDto {
+    fn request(self) -> ScalingRequest {
+        ScalingRequest {
+            min_size: self.min_size,
+            max_size: self.max_size,
+            desired_size: self.desired_size,
+        }
+    }
+}
+
+/// A taint as sent and as reported.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct TaintDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+}
+
+impl TaintDto {
+    fn request(self) -> TaintRequest {
+        TaintRequest {
+            key: self.key,
+            value: self.value,
+            effect: self.effect,
+        }
+    }
+}
+
+/// `remoteAccess` as sent and as reported.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteAccessDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ec2_ssh_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_security_groups: Vec<String>,
+}
+
+/// `launchTemplate` as sent and as reported.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct LaunchTemplateDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// `updateConfig` as sent and as reported.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateConfigDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_unavailable_percentage: Option<u32>,
+}
+
+impl UpdateConfigDto {
+    fn config(&self) -> Option<UpdateConfig> {
+        match (self.max_unavailable, self.max_unavailable_percentage) {
+            (Some(n), _) => Some(UpdateConfig::MaxUnavailable(n)),
+            (None, Some(p)) => Some(UpdateConfig::MaxUnavailablePercentage(p)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// `CreateNodegroup` input (the cluster name is in the path).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateNodegroupRequest {
+    pub nodegroup_name: Option<String>,
+    pub scaling_config: Option<ScalingConfigDto>,
+    pub disk_size: Option<i64>,
+    pub subnets: Option<Vec<String>>,
+    pub instance_types: Option<Vec<String>>,
+    pub ami_type: Option<String>,
+    pub remote_access: Option<RemoteAccessDto>,
+    pub node_role: Option<String>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub taints: Option<Vec<TaintDto>>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub client_request_token: Option<String>,
+    pub launch_template: Option<LaunchTemplateDto>,
+    pub update_config: Option<UpdateConfigDto>,
+    pub capacity_type: Option<String>,
+    pub version: Option<String>,
+    pub release_version: Option<String>,
+}
+
+impl CreateNodegroupRequest {
+    /// The model's input. Required members left out come back as the name of the first one missing.
+    pub fn into_new_nodegroup(self) -> Result<NewNodegroup, &'static str> {
+        Ok(NewNodegroup {
+            name: self.nodegroup_name.ok_or("nodegroupName")?,
+            subnets: self.subnets.ok_or("subnets")?,
+            node_role: self.node_role.ok_or("nodeRole")?,
+            scaling: self
+                .scaling_config
+                .map(ScalingConfigDto::request)
+                .unwrap_or_default(),
+            disk_size: self.disk_size,
+            instance_types: self.instance_types,
+            ami_type: self.ami_type,
+            capacity_type: self.capacity_type,
+            remote_access: self.remote_access.map(|r| RemoteAccess {
+                ec2_ssh_key: r.ec2_ssh_key,
+                source_security_groups: r.source_security_groups,
+            }),
+            labels: self.labels.unwrap_or_default(),
+            taints: self
+                .taints
+                .unwrap_or_default()
+                .into_iter()
+                .map(TaintDto::request)
+                .collect(),
+            update_config: self
+                .update_config
+                .as_ref()
+                .and_then(UpdateConfigDto::config),
+            launch_template: self.launch_template.map(|t| LaunchTemplate {
+                name: t.name,
+                version: t.version,
+                id: t.id,
+            }),
+            version: self.version,
+            release_version: self.release_version,
+            client_request_token: self.client_request_token,
+            tags: self.tags.unwrap_or_default(),
+        })
+    }
+}
+
+/// `{"nodegroup": Nodegroup}`, the output of Create/Describe/DeleteNodegroup.
+#[derive(Debug, Serialize)]
+pub struct NodegroupResponse {
+    pub nodegroup: NodegroupDto,
+}
+
+/// The `Nodegroup` shape. `labels`/`taints` are left out when empty and `resources` while the
+/// nodegroup is being created, as in the real captures.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodegroupDto {
+    pub nodegroup_name: String,
+    pub nodegroup_arn: String,
+    pub cluster_name: String,
+    pub version: String,
+    pub release_version: String,
+    pub created_at: f64,
+    pub modified_at: f64,
+    pub status: &'static str,
+    pub capacity_type: String,
+    pub scaling_config: ScalingConfigDto,
+    pub instance_types: Vec<String>,
+    pub subnets: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_access: Option<RemoteAccessDto>,
+    pub ami_type: String,
+    pub node_role: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<TaintDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<NodegroupResources>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_size: Option<u32>,
+    pub health: Health,
+    pub update_config: UpdateConfigDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_template: Option<LaunchTemplateDto>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `resources`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodegroupResources {
+    pub auto_scaling_groups: Vec<AutoScalingGroup>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_access_security_group: Option<String>,
+}
+
+/// `resources.autoScalingGroups[]`.
+#[derive(Debug, Serialize)]
+pub struct AutoScalingGroup {
+    pub name: String,
+}
+
+impl From<&Nodegroup> for NodegroupDto {
+    fn from(n: &Nodegroup) -> Self {
+        let (max_unavailable, max_unavailable_percentage) = match n.update_config {
+            UpdateConfig::MaxUnavailable(v) => (Some(v), None),
+            UpdateConfig::MaxUnavailablePercentage(p) => (None, Some(p)),
+        };
+        Self {
+            nodegroup_name: n.name.clone(),
+            nodegroup_arn: n.arn.clone(),
+            cluster_name: n.cluster_name.clone(),
+            version: n.version.clone(),
+            release_version: n.release_version.clone(),
+            created_at: n.created_at.epoch_seconds(),
+            modified_at: n.modified_at.epoch_seconds(),
+            status: n.status.as_str(),
+            capacity_type: n.capacity_type.clone(),
+            scaling_config: ScalingConfigDto {
+                min_size: Some(n.scaling.min_size.into()),
+                max_size: Some(n.scaling.max_size.into()),
+                desired_size: Some(n.scaling.desired_size.into()),
+            },
+            instance_types: n.instance_types.clone(),
+            subnets: n.subnets.clone(),
+            remote_access: n.remote_access.as_ref().map(|r| RemoteAccessDto {
+                ec2_ssh_key: r.ec2_ssh_key.clone(),
+                source_security_groups: r.source_security_groups.clone(),
+            }),
+            ami_type: n.ami_type.clone(),
+            node_role: n.node_role.clone(),
+            labels: n.labels.clone(),
+            taints: n
+                .taints
+                .iter()
+                .map(|t| TaintDto {
+                    key: Some(t.key.clone()),
+                    value: t.value.clone(),
+                    effect: Some(t.effect.as_str().to_owned()),
+                })
+                .collect(),
+            resources: (n.status != NodegroupStatus::Creating).then(|| NodegroupResources {
+                auto_scaling_groups: vec![AutoScalingGroup {
+                    name: n.auto_scaling_group.clone(),
+                }],
+                remote_access_security_group: n.remote_access_security_group.clone(),
+            }),
+            // With a launch template the disk size is the template's business.
+            disk_size: n.launch_template.is_none().then_some(n.disk_size),
+            health: Health::default(),
+            update_config: UpdateConfigDto {
+                max_unavailable,
+                max_unavailable_percentage,
+            },
+            launch_template: n.launch_template.as_ref().map(|t| LaunchTemplateDto {
+                name: t.name.clone(),
+                version: t.version.clone(),
+                id: t.id.clone(),
+            }),
+            tags: n.tags.clone(),
+        }
+    }
+}
+
+/// `ListNodegroups` output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListNodegroupsResponse {
+    pub nodegroups: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `labels` of `UpdateNodegroupConfig`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateLabelsDto {
+    #[serde(default)]
+    pub add_or_update_labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub remove_labels: Vec<String>,
+}
+
+/// `taints` of `UpdateNodegroupConfig`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateTaintsDto {
+    #[serde(default)]
+    pub add_or_update_taints: Vec<TaintDto>,
+    #[serde(default)]
+    pub remove_taints: Vec<TaintDto>,
+}
+
+/// `UpdateNodegroupConfig` input.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateNodegroupConfigRequest {
+    pub labels: Option<UpdateLabelsDto>,
+    pub taints: Option<UpdateTaintsDto>,
+    pub scaling_config: Option<ScalingConfigDto>,
+    pub update_config: Option<UpdateConfigDto>,
+    pub client_request_token: Option<String>,
+}
+
+impl UpdateNodegroupConfigRequest {
+    /// The model's input.
+    #[must_use]
+    pub fn into_change(self) -> NodegroupConfigChange {
+        let labels = self.labels.unwrap_or_default();
+        let taints = self.taints.unwrap_or_default();
+        NodegroupConfigChange {
+            scaling: self
+                .scaling_config
+                .map(ScalingConfigDto::request)
+                .unwrap_or_default(),
+            add_labels: labels.add_or_update_labels,
+            remove_labels: labels.remove_labels,
+            add_taints: taints
+                .add_or_update_taints
+                .into_iter()
+                .map(TaintDto::request)
+                .collect(),
+            remove_taints: taints
+                .remove_taints
+                .into_iter()
+                .map(TaintDto::request)
+                .collect(),
+            update_config: self
+                .update_config
+                .as_ref()
+                .and_then(UpdateConfigDto::config),
+            client_request_token: self.client_request_token,
+        }
+    }
+}
+
+/// `{"update": Update}`, the output of UpdateNodegroupConfig and DescribeUpdate.
+#[derive(Debug, Serialize)]
+pub struct UpdateResponse {
+    pub update: UpdateDto,
+}
+
+/// The `Update` shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateDto {
+    pub id: String,
+    pub status: &'static str,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub params: Vec<UpdateParam>,
+    pub created_at: f64,
+    pub errors: Vec<UpdateError>,
+}
+
+/// `params[]`.
+#[derive(Debug, Serialize)]
+pub struct UpdateParam {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// `errors[]` (never filled: emulated updates do not fail).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateError {
+    pub error_code: String,
+    pub error_message: String,
+    pub resource_ids: Vec<String>,
+}
+
+impl From<&Update> for UpdateDto {
+    fn from(u: &Update) -> Self {
+        Self {
+            id: u.id.clone(),
+            status: u.status.as_str(),
+            kind: u.kind.clone(),
+            params: u
+                .params
+                .iter()
+                .map(|(kind, value)| UpdateParam {
+                    kind: kind.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            created_at: u.created_at.epoch_seconds(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// `ListUpdates` output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListUpdatesResponse {
+    pub update_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}

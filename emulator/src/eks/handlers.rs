@@ -5,12 +5,16 @@ use axum::response::Response;
 
 use super::dto::{
     ClusterDto, ClusterResponse, ClusterVersionDto, CreateClusterRequest,
-    DescribeClusterVersionsResponse, Empty, ListClustersResponse, TagResourceRequest, TagsResponse,
+    CreateFargateProfileRequest, CreateNodegroupRequest, DescribeClusterVersionsResponse, Empty,
+    FargateProfileDto, FargateProfileResponse, ListClustersResponse, ListFargateProfilesResponse,
+    ListNodegroupsResponse, ListUpdatesResponse, NodegroupDto, NodegroupResponse,
+    TagResourceRequest, TagsResponse, UpdateDto, UpdateNodegroupConfigRequest, UpdateResponse,
 };
 use super::error::EksError;
 use super::model::{validate_name, validate_tags, Cluster};
 use super::versions;
-use crate::state::{Emulator, Env};
+use crate::directory::{self, Lookup};
+use crate::state::{Emulator, Env, Region};
 use crate::wire::error::AwsError;
 use crate::wire::rest_json::{self, json_body, ok, paginate, query_param};
 use crate::wire::RequestContext;
@@ -55,9 +59,17 @@ pub fn create_cluster(req: &Req<'_>) -> Result {
         .into_new_cluster()
         .map_err(|parameter| EksError::MissingParameter { parameter })?;
     req.emu.with_world(|world, now| {
-        let (ids, region) = world.region(&req.ctx.account, &req.ctx.region);
-        let cluster = region.eks.create_cluster(&req.env(now), ids, new)?;
-        Ok(req.cluster_response(cluster))
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let eks = &mut scope.region.eks;
+        let name = directory::create_cluster(
+            &req.env(now),
+            scope.ids,
+            scope.iam,
+            eks,
+            &mut scope.region.ec2,
+            new,
+        )?;
+        Ok(req.cluster_response(eks.cluster(&name)?))
     })
 }
 
@@ -168,6 +180,193 @@ pub fn list_tags_for_resource(req: &Req<'_>, arn: &str) -> Result {
         let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
         let tags = region.eks.tags_mut(arn)?.clone();
         Ok(ok(&TagsResponse { tags }))
+    })
+}
+
+/// [CreateFargateProfile](https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateFargateProfile.html)
+pub fn create_fargate_profile(req: &Req<'_>, cluster: &str) -> Result {
+    let input: CreateFargateProfileRequest = json_body(req.body).map_err(bad_request)?;
+    let new = input
+        .into_new_profile()
+        .map_err(|parameter| EksError::MissingParameter { parameter })?;
+    req.emu.with_world(|world, now| {
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let Region { eks, ec2, .. } = scope.region;
+        ec2.ensure_default_vpc(scope.ids, &req.ctx.region);
+        let directory = Lookup {
+            iam: &*scope.iam,
+            ec2: &*ec2,
+        };
+        let profile =
+            eks.create_fargate_profile(&req.env(now), scope.ids, &directory, cluster, new)?;
+        Ok(profile_response(profile))
+    })
+}
+
+/// [DescribeFargateProfile](https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeFargateProfile.html)
+pub fn describe_fargate_profile(req: &Req<'_>, cluster: &str, name: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let profile = region.eks.cluster(cluster)?.fargate_profile(name)?;
+        Ok(profile_response(profile))
+    })
+}
+
+/// [ListFargateProfiles](https://docs.aws.amazon.com/eks/latest/APIReference/API_ListFargateProfiles.html)
+pub fn list_fargate_profiles(req: &Req<'_>, cluster: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    let max = rest_json::max_results(req.query)?;
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let names: Vec<String> = region
+            .eks
+            .cluster(cluster)?
+            .fargate_profiles()
+            .map(|p| p.name.clone())
+            .collect();
+        let (fargate_profile_names, next_token) =
+            paginate(&names, query_param(req.query, "nextToken"), max)?;
+        Ok(ok(&ListFargateProfilesResponse {
+            fargate_profile_names,
+            next_token,
+        }))
+    })
+}
+
+/// [DeleteFargateProfile](https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteFargateProfile.html)
+pub fn delete_fargate_profile(req: &Req<'_>, cluster: &str, name: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    req.emu.with_world(|world, now| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let profile = region
+            .eks
+            .cluster_mut(cluster)?
+            .delete_fargate_profile(&req.env(now), name)?;
+        Ok(profile_response(profile))
+    })
+}
+
+fn profile_response(profile: &super::model::FargateProfile) -> Response {
+    ok(&FargateProfileResponse {
+        fargate_profile: FargateProfileDto::from(profile),
+    })
+}
+
+/// [CreateNodegroup](https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html)
+pub fn create_nodegroup(req: &Req<'_>, cluster: &str) -> Result {
+    let input: CreateNodegroupRequest = json_body(req.body).map_err(bad_request)?;
+    let new = input
+        .into_new_nodegroup()
+        .map_err(|parameter| EksError::MissingParameter { parameter })?;
+    req.emu.with_world(|world, now| {
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let Region { eks, ec2, .. } = scope.region;
+        ec2.ensure_default_vpc(scope.ids, &req.ctx.region);
+        let directory = Lookup {
+            iam: &*scope.iam,
+            ec2: &*ec2,
+        };
+        let nodegroup = eks.create_nodegroup(&req.env(now), scope.ids, &directory, cluster, new)?;
+        Ok(nodegroup_response(nodegroup))
+    })
+}
+
+/// [DescribeNodegroup](https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeNodegroup.html)
+pub fn describe_nodegroup(req: &Req<'_>, cluster: &str, name: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        Ok(nodegroup_response(
+            region.eks.cluster(cluster)?.nodegroup(name)?,
+        ))
+    })
+}
+
+/// [ListNodegroups](https://docs.aws.amazon.com/eks/latest/APIReference/API_ListNodegroups.html)
+pub fn list_nodegroups(req: &Req<'_>, cluster: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    let max = rest_json::max_results(req.query)?;
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let names: Vec<String> = region
+            .eks
+            .cluster(cluster)?
+            .nodegroups()
+            .map(|n| n.name.clone())
+            .collect();
+        let (nodegroups, next_token) = paginate(&names, query_param(req.query, "nextToken"), max)?;
+        Ok(ok(&ListNodegroupsResponse {
+            nodegroups,
+            next_token,
+        }))
+    })
+}
+
+/// [DeleteNodegroup](https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteNodegroup.html)
+pub fn delete_nodegroup(req: &Req<'_>, cluster: &str, name: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    req.emu.with_world(|world, now| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let nodegroup = region
+            .eks
+            .cluster_mut(cluster)?
+            .delete_nodegroup(&req.env(now), name)?;
+        Ok(nodegroup_response(nodegroup))
+    })
+}
+
+fn nodegroup_response(nodegroup: &super::model::Nodegroup) -> Response {
+    ok(&NodegroupResponse {
+        nodegroup: NodegroupDto::from(nodegroup),
+    })
+}
+
+/// [UpdateNodegroupConfig](https://docs.aws.amazon.com/eks/latest/APIReference/API_UpdateNodegroupConfig.html)
+pub fn update_nodegroup_config(req: &Req<'_>, cluster: &str, name: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    let input: UpdateNodegroupConfigRequest = json_body(req.body).map_err(bad_request)?;
+    let change = input.into_change();
+    req.emu.with_world(|world, now| {
+        let (ids, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let update = region.eks.cluster_mut(cluster)?.update_nodegroup_config(
+            &req.env(now),
+            ids,
+            name,
+            &change,
+        )?;
+        Ok(ok(&UpdateResponse {
+            update: UpdateDto::from(update),
+        }))
+    })
+}
+
+/// [DescribeUpdate](https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeUpdate.html)
+pub fn describe_update(req: &Req<'_>, cluster: &str, id: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    let nodegroup = query_param(req.query, "nodegroupName");
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let update = region.eks.cluster(cluster)?.update(nodegroup, id)?;
+        Ok(ok(&UpdateResponse {
+            update: UpdateDto::from(update),
+        }))
+    })
+}
+
+/// [ListUpdates](https://docs.aws.amazon.com/eks/latest/APIReference/API_ListUpdates.html)
+pub fn list_updates(req: &Req<'_>, cluster: &str) -> Result {
+    validate_name(cluster, "clusterName")?;
+    let max = rest_json::max_results(req.query)?;
+    let nodegroup = query_param(req.query, "nodegroupName");
+    req.emu.with_world(|world, _| {
+        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
+        let ids = region.eks.cluster(cluster)?.update_ids(nodegroup)?;
+        let (update_ids, next_token) = paginate(&ids, query_param(req.query, "nextToken"), max)?;
+        Ok(ok(&ListUpdatesResponse {
+            update_ids,
+            next_token,
+        }))
     })
 }
 

@@ -39,6 +39,33 @@ pub fn route(
         ("GET", ["clusters", name]) => handlers::describe_cluster(&req, name),
         ("DELETE", ["clusters", name]) => handlers::delete_cluster(&req, name),
         ("GET", ["cluster-versions"]) => handlers::describe_cluster_versions(&req),
+        ("POST", ["clusters", cluster, "fargate-profiles"]) => {
+            handlers::create_fargate_profile(&req, cluster)
+        }
+        ("GET", ["clusters", cluster, "fargate-profiles"]) => {
+            handlers::list_fargate_profiles(&req, cluster)
+        }
+        ("GET", ["clusters", cluster, "fargate-profiles", name]) => {
+            handlers::describe_fargate_profile(&req, cluster, name)
+        }
+        ("DELETE", ["clusters", cluster, "fargate-profiles", name]) => {
+            handlers::delete_fargate_profile(&req, cluster, name)
+        }
+        ("POST", ["clusters", cluster, "node-groups"]) => handlers::create_nodegroup(&req, cluster),
+        ("GET", ["clusters", cluster, "node-groups"]) => handlers::list_nodegroups(&req, cluster),
+        ("GET", ["clusters", cluster, "node-groups", name]) => {
+            handlers::describe_nodegroup(&req, cluster, name)
+        }
+        ("DELETE", ["clusters", cluster, "node-groups", name]) => {
+            handlers::delete_nodegroup(&req, cluster, name)
+        }
+        ("POST", ["clusters", cluster, "node-groups", name, "update-config"]) => {
+            handlers::update_nodegroup_config(&req, cluster, name)
+        }
+        ("GET", ["clusters", cluster, "updates"]) => handlers::list_updates(&req, cluster),
+        ("GET", ["clusters", cluster, "updates", id]) => {
+            handlers::describe_update(&req, cluster, id)
+        }
         ("POST", ["tags", arn]) => handlers::tag_resource(&req, arn),
         ("DELETE", ["tags", arn]) => handlers::untag_resource(&req, arn),
         ("GET", ["tags", arn]) => handlers::list_tags_for_resource(&req, arn),

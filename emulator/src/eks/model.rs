@@ -1,5 +1,35 @@
-//! EKS resources as plain state machines on the virtual clock: clusters (and, in their own issue,
-//! Fargate profiles and nodegroups), the rules real EKS enforces on them, and nothing of HTTP.
+//! EKS resources as plain state machines on the virtual clock: clusters here, their Fargate
+//! profiles in [`fargate`] and their managed nodegroups (and nodegroup updates) in [`nodegroup`];
+//! the rules real EKS enforces on them, and nothing of HTTP.
+//!
+//! # Reading profiles and nodegroups (for the Kubernetes side)
+//!
+//! A cluster owns its profiles and nodegroups: [`EksRegion::cluster`] gives the [`Cluster`], then
+//! - [`Cluster::fargate_profiles`] iterates its [`FargateProfile`]s in name order (the order EKS
+//!   prefers them in), each with `name`, `status` ([`fargate_selector::ProfileStatus`]), `selectors`
+//!   ([`fargate_selector::Selector`]) and `subnets`; [`FargateProfile::selector_profile`] gives the
+//!   [`fargate_selector::Profile`] that `choose_profile`/`explain` take;
+//! - [`Cluster::nodegroups`] iterates its [`Nodegroup`]s in name order, each with `name`, `status`,
+//!   [`Nodegroup::desired_size`], `subnets`, `labels` and `taints` ([`Taint`], whose
+//!   [`TaintEffect::kubernetes`] is the node's spelling).
+//!
+//! Only `ACTIVE` profiles take pods; a nodegroup's nodes exist while it is `ACTIVE` or `UPDATING`.
+//! Both disappear from the maps when their deletion finishes.
+
+#[cfg(test)]
+mod fake;
+mod fargate;
+mod nodegroup;
+
+pub use fargate::{
+    platform_supports_fargate, FargateProfile, NewFargateProfile, FARGATE_PODS_PRINCIPAL,
+    MAX_FARGATE_PROFILES_PER_CLUSTER, RESERVED_PROFILE_PREFIX,
+};
+pub use nodegroup::{
+    LaunchTemplate, NewNodegroup, Nodegroup, NodegroupConfigChange, NodegroupStatus, RemoteAccess,
+    ScalingConfig, ScalingRequest, Taint, TaintEffect, TaintRequest, Update, UpdateConfig,
+    UpdateStatus,
+};
 
 use std::collections::BTreeMap;
 
@@ -56,7 +86,8 @@ pub struct ClusterVpc {
     pub subnet_ids: Vec<String>,
     /// Extra security groups as given.
     pub security_group_ids: Vec<String>,
-    /// The security group EKS creates for the cluster.
+    /// The security group EKS creates for the cluster in its VPC. The EC2 model makes it right
+    /// after [`EksRegion::create_cluster`] records the cluster, under the same lock; empty until then.
     pub cluster_security_group_id: String,
     /// The VPC of the subnets.
     pub vpc_id: String,
@@ -107,6 +138,60 @@ pub struct Cluster {
     pub status: ClusterStatus,
     /// The next status change, if one is under way.
     pub scheduled: Option<Scheduled<ClusterStatus>>,
+    /// Fargate profiles by name (read them with [`Cluster::fargate_profiles`]).
+    #[serde(default)]
+    pub fargate_profiles: BTreeMap<String, FargateProfile>,
+    /// Managed nodegroups by name (read them with [`Cluster::nodegroups`]).
+    #[serde(default)]
+    pub nodegroups: BTreeMap<String, Nodegroup>,
+}
+
+impl Cluster {
+    /// The cluster's subnets that `directory` knows to be private: the subnets a Fargate profile
+    /// gets when it names none.
+    #[must_use]
+    pub fn private_subnets(&self, directory: &dyn Directory) -> Vec<SubnetFacts> {
+        self.vpc
+            .subnet_ids
+            .iter()
+            .filter_map(|id| directory.subnet(id))
+            .filter(|s| s.private)
+            .collect()
+    }
+
+    /// The facts about `subnet_ids`, each of which must exist and be in the cluster's VPC (`ids`
+    /// draws the request id EC2's not-found error carries).
+    ///
+    /// # Errors
+    ///
+    /// [`EksError::SubnetNotFound`], [`EksError::SubnetOutsideClusterVpc`].
+    pub fn subnets_in_vpc(
+        &self,
+        directory: &dyn Directory,
+        ids: &mut IdGen,
+        subnet_ids: &[String],
+    ) -> Result<Vec<SubnetFacts>, EksError> {
+        subnet_ids
+            .iter()
+            .map(|id| {
+                let subnet = directory
+                    .subnet(id)
+                    .ok_or_else(|| EksError::SubnetNotFound {
+                        cluster: self.name.clone(),
+                        subnet: id.clone(),
+                        request_id: ids.request_id(),
+                    })?;
+                if subnet.vpc_id == self.vpc.vpc_id {
+                    Ok(subnet)
+                } else {
+                    Err(EksError::SubnetOutsideClusterVpc {
+                        cluster: self.name.clone(),
+                        vpc: self.vpc.vpc_id.clone(),
+                    })
+                }
+            })
+            .collect()
+    }
 }
 
 /// What `CreateCluster` asks for, already decoded from the wire.
@@ -229,6 +314,55 @@ pub fn validate_role_arn(arn: &str) -> Result<(), EksError> {
     }
 }
 
+/// The role EKS assumes to run a cluster must trust this service principal.
+pub const EKS_SERVICE_PRINCIPAL: &str = "eks.amazonaws.com";
+
+/// Checks what a new cluster refers to, in the order EKS reports problems: the role (it must exist
+/// and trust EKS), then each subnet (it must exist), then that they share one VPC and span at least
+/// two Availability Zones. Returns that VPC.
+fn check_cluster_references(
+    ids: &mut IdGen,
+    directory: &dyn Directory,
+    new: &NewCluster,
+) -> Result<String, EksError> {
+    let cluster = || new.name.clone();
+    let trusted = directory.role(&new.role_arn).is_some_and(|role| {
+        role.trusted_services
+            .iter()
+            .any(|s| s == EKS_SERVICE_PRINCIPAL)
+    });
+    if !trusted {
+        return Err(EksError::RoleNotAssumable {
+            cluster: cluster(),
+            arn: new.role_arn.clone(),
+        });
+    }
+    let mut subnets = Vec::with_capacity(new.subnet_ids.len());
+    for id in &new.subnet_ids {
+        let subnet = directory
+            .subnet(id)
+            .ok_or_else(|| EksError::SubnetNotFound {
+                cluster: cluster(),
+                subnet: id.clone(),
+                request_id: ids.request_id(),
+            })?;
+        subnets.push(subnet);
+    }
+    let Some(first) = subnets.first() else {
+        return Err(EksError::SubnetsInOneAz { cluster: cluster() });
+    };
+    if subnets.iter().any(|s| s.vpc_id != first.vpc_id) {
+        return Err(EksError::SubnetsInSeveralVpcs { cluster: cluster() });
+    }
+    if subnets
+        .iter()
+        .all(|s| s.availability_zone == first.availability_zone)
+    {
+        return Err(EksError::SubnetsInOneAz { cluster: cluster() });
+    }
+    Ok(first.vpc_id.clone())
+}
+
 /// Checks tags as EKS bounds them: at most 50, keys 1–128 and values up to 256 characters, and no
 /// key in the reserved `aws:` namespace.
 pub fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), EksError> {
@@ -253,12 +387,15 @@ pub fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), EksError> {
 }
 
 impl EksRegion {
-    /// `CreateCluster`: checks the request, then records a `CREATING` cluster that becomes `ACTIVE`
-    /// after the create duration. A retry with the same token and parameters returns the cluster.
+    /// `CreateCluster`: checks the request — including, through `directory`, that the role exists
+    /// and trusts EKS and that the subnets exist, share one VPC and span two AZs — then records a
+    /// `CREATING` cluster in the subnets' VPC that becomes `ACTIVE` after the create duration. A
+    /// retry with the same token and parameters returns the cluster. Nothing is recorded on error.
     pub fn create_cluster(
         &mut self,
         env: &Env<'_>,
         ids: &mut IdGen,
+        directory: &dyn Directory,
         new: NewCluster,
     ) -> Result<&Cluster, EksError> {
         validate_name(&new.name, "name")?;
@@ -276,6 +413,7 @@ impl EksRegion {
                 Err(EksError::ClusterExists { cluster: new.name })
             };
         }
+        let vpc_id = check_cluster_references(ids, directory, &new)?;
         let cluster = Cluster {
             arn: format!(
                 "arn:aws:eks:{}:{}:cluster/{}",
@@ -288,8 +426,8 @@ impl EksRegion {
             vpc: ClusterVpc {
                 subnet_ids: new.subnet_ids,
                 security_group_ids: new.security_group_ids,
-                cluster_security_group_id: ids.ec2_id("sg"),
-                vpc_id: ids.ec2_id("vpc"),
+                cluster_security_group_id: String::new(),
+                vpc_id,
                 endpoint_public_access: new.endpoint_public_access.unwrap_or(true),
                 endpoint_private_access: new.endpoint_private_access.unwrap_or(false),
                 public_access_cidrs: new
@@ -319,6 +457,8 @@ impl EksRegion {
                 Next::Become(ClusterStatus::Active),
             )),
             name: new.name.clone(),
+            fargate_profiles: BTreeMap::new(),
+            nodegroups: BTreeMap::new(),
         };
         Ok(self.clusters.entry(new.name).or_insert(cluster))
     }
@@ -338,15 +478,39 @@ impl EksRegion {
         self.clusters.keys().cloned().collect()
     }
 
-    /// `DeleteCluster`: the cluster goes `DELETING` and vanishes after the delete duration. Deleting a
-    /// cluster already `DELETING` answers with it unchanged, as EKS does.
-    pub fn delete_cluster(&mut self, env: &Env<'_>, name: &str) -> Result<&Cluster, EksError> {
-        let cluster = self
-            .clusters
+    /// The cluster `name`, to change it.
+    ///
+    /// # Errors
+    ///
+    /// [`EksError::ClusterNotFound`].
+    pub fn cluster_mut(&mut self, name: &str) -> Result<&mut Cluster, EksError> {
+        self.clusters
             .get_mut(name)
             .ok_or_else(|| EksError::ClusterNotFound {
                 cluster: name.to_owned(),
-            })?;
+            })
+    }
+
+    /// `DeleteCluster`: the cluster goes `DELETING` and vanishes after the delete duration. Deleting a
+    /// cluster already `DELETING` answers with it unchanged, as EKS does. A cluster with nodegroups,
+    /// or with Fargate profiles that are `ACTIVE` or `CREATING`, cannot be deleted.
+    pub fn delete_cluster(&mut self, env: &Env<'_>, name: &str) -> Result<&Cluster, EksError> {
+        let cluster = self.cluster_mut(name)?;
+        if !cluster.nodegroups.is_empty() {
+            return Err(EksError::ClusterHasNodegroups {
+                cluster: name.to_owned(),
+            });
+        }
+        if cluster.fargate_profiles.values().any(|p| {
+            matches!(
+                p.status,
+                fargate_selector::ProfileStatus::Active | fargate_selector::ProfileStatus::Creating
+            )
+        }) {
+            return Err(EksError::ClusterHasFargateProfiles {
+                cluster: name.to_owned(),
+            });
+        }
         if cluster.status != ClusterStatus::Deleting {
             cluster.status = ClusterStatus::Deleting;
             cluster.scheduled = Some(Scheduled::after(
@@ -371,17 +535,102 @@ impl EksRegion {
                 .ok_or_else(|| EksError::TagResourceNotFound {
                     arn: arn.to_owned(),
                 }),
+            EksArn::FargateProfile { cluster, name } => self
+                .clusters
+                .get_mut(cluster)
+                .and_then(|c| c.fargate_profiles.get_mut(name))
+                .filter(|p| p.arn == arn)
+                .map(|p| &mut p.tags)
+                .ok_or_else(|| EksError::TagResourceNotFound {
+                    arn: arn.to_owned(),
+                }),
+            EksArn::Nodegroup { cluster, name } => self
+                .clusters
+                .get_mut(cluster)
+                .and_then(|c| c.nodegroups.get_mut(name))
+                .filter(|n| n.arn == arn)
+                .map(|n| &mut n.tags)
+                .ok_or_else(|| EksError::TagResourceNotFound {
+                    arn: arn.to_owned(),
+                }),
             EksArn::Other => Err(EksError::TagResourceNotFound {
                 arn: arn.to_owned(),
             }),
         }
     }
 
-    /// Applies every transition due at `now`; clusters whose deletion finished disappear.
+    /// Puts cluster `name` on Kubernetes `version` (when given) and `platform_version`, as clusters
+    /// made before Fargate were (admin API only; real EKS moves platforms by itself).
+    ///
+    /// # Errors
+    ///
+    /// [`EksError::ClusterNotFound`].
+    pub fn set_platform_version(
+        &mut self,
+        name: &str,
+        platform_version: String,
+        version: Option<String>,
+    ) -> Result<&Cluster, EksError> {
+        let cluster = self.cluster_mut(name)?;
+        cluster.platform_version = platform_version;
+        if let Some(version) = version {
+            cluster.version = version;
+        }
+        Ok(cluster)
+    }
+
+    /// `CreateFargateProfile` on cluster `cluster`: the request's own shape is checked before the
+    /// cluster is looked up.
+    ///
+    /// # Errors
+    ///
+    /// See [`Cluster::create_fargate_profile`].
+    pub fn create_fargate_profile(
+        &mut self,
+        env: &Env<'_>,
+        ids: &mut IdGen,
+        directory: &dyn Directory,
+        cluster: &str,
+        new: NewFargateProfile,
+    ) -> Result<&FargateProfile, EksError> {
+        validate_name(cluster, "clusterName")?;
+        new.validate()?;
+        self.cluster_mut(cluster)?
+            .create_fargate_profile(env, ids, directory, new)
+    }
+
+    /// `CreateNodegroup` on cluster `cluster`: the request's own shape is checked before the
+    /// cluster is looked up.
+    ///
+    /// # Errors
+    ///
+    /// See [`Cluster::create_nodegroup`].
+    pub fn create_nodegroup(
+        &mut self,
+        env: &Env<'_>,
+        ids: &mut IdGen,
+        directory: &dyn Directory,
+        cluster: &str,
+        new: NewNodegroup,
+    ) -> Result<&Nodegroup, EksError> {
+        validate_name(cluster, "clusterName")?;
+        new.check(cluster)?;
+        self.cluster_mut(cluster)?
+            .create_nodegroup(env, ids, directory, new)
+    }
+
+    /// Applies every transition due at `now`: each cluster's own, then its profiles' and
+    /// nodegroups'. Clusters whose deletion finished disappear with everything they hold.
     pub fn advance(&mut self, now: Timestamp) {
         self.clusters.retain(|_, cluster| {
-            lifecycle::advance(&mut cluster.status, &mut cluster.scheduled, now)
-                != Advanced::Vanished
+            if lifecycle::advance(&mut cluster.status, &mut cluster.scheduled, now)
+                == Advanced::Vanished
+            {
+                return false;
+            }
+            cluster.advance_fargate_profiles(now);
+            cluster.advance_nodegroups(now);
+            true
         });
     }
 }
@@ -389,6 +638,8 @@ impl EksRegion {
 /// What an EKS ARN names.
 enum EksArn<'a> {
     Cluster { name: &'a str },
+    FargateProfile { cluster: &'a str, name: &'a str },
+    Nodegroup { cluster: &'a str, name: &'a str },
     Other,
 }
 
@@ -400,8 +651,23 @@ fn parse_eks_arn(arn: &str) -> Result<EksArn<'_>, EksError> {
     if parts.len() != 6 || parts[0] != "arn" || parts[2] != "eks" {
         return Err(invalid());
     }
+    let child = |rest: &'_ str| -> Option<(usize, usize)> {
+        // `<cluster>/<name>/<id>`: the positions of the two slashes.
+        let first = rest.find('/')?;
+        let second = first + 1 + rest[first + 1..].find('/')?;
+        Some((first, second))
+    };
     match parts[5].split_once('/') {
         Some(("cluster", name)) if !name.is_empty() => Ok(EksArn::Cluster { name }),
+        Some((kind @ ("fargateprofile" | "nodegroup"), rest)) => {
+            let (first, second) = child(rest).ok_or_else(invalid)?;
+            let (cluster, name) = (&rest[..first], &rest[first + 1..second]);
+            if kind == "fargateprofile" {
+                Ok(EksArn::FargateProfile { cluster, name })
+            } else {
+                Ok(EksArn::Nodegroup { cluster, name })
+            }
+        }
         Some((_, rest)) if !rest.is_empty() => Ok(EksArn::Other),
         _ => Err(invalid()),
     }
@@ -422,6 +688,51 @@ mod tests {
         }
     }
 
+    /// One role trusting EKS and four subnets: two in `vpc-1` (AZs a and b), one in `vpc-2`, and a
+    /// second one in AZ a of `vpc-1`.
+    struct FakeDirectory;
+
+    impl Directory for FakeDirectory {
+        fn role(&self, arn: &str) -> Option<RoleFacts> {
+            let trusted_services = match arn {
+                "arn:aws:iam::123456789012:role/eks" => vec![EKS_SERVICE_PRINCIPAL.to_owned()],
+                "arn:aws:iam::123456789012:role/pods" => {
+                    vec!["eks-fargate-pods.amazonaws.com".to_owned()]
+                }
+                _ => return None,
+            };
+            Some(RoleFacts {
+                arn: arn.to_owned(),
+                trusted_services,
+            })
+        }
+
+        fn subnet(&self, subnet_id: &str) -> Option<SubnetFacts> {
+            let (vpc, zone) = match subnet_id {
+                "subnet-1" => ("vpc-1", "us-east-1a"),
+                "subnet-2" => ("vpc-1", "us-east-1b"),
+                "subnet-3" => ("vpc-2", "us-east-1c"),
+                "subnet-4" => ("vpc-1", "us-east-1a"),
+                _ => return None,
+            };
+            Some(SubnetFacts {
+                subnet_id: subnet_id.to_owned(),
+                vpc_id: vpc.to_owned(),
+                availability_zone: zone.to_owned(),
+                cidr_block: "10.0.0.0/24".to_owned(),
+                private: true,
+            })
+        }
+
+        fn subnets_of_vpc(&self, vpc_id: &str) -> Vec<SubnetFacts> {
+            ["subnet-1", "subnet-2", "subnet-3", "subnet-4"]
+                .into_iter()
+                .filter_map(|id| self.subnet(id))
+                .filter(|s| s.vpc_id == vpc_id)
+                .collect()
+        }
+    }
+
     fn new_cluster(name: &str) -> NewCluster {
         NewCluster {
             name: name.into(),
@@ -436,7 +747,7 @@ mod tests {
         let mut eks = EksRegion::default();
         let mut ids = IdGen::new(0);
         let t0 = Timestamp(1_000_000);
-        eks.create_cluster(&env(t0), &mut ids, new_cluster("c1"))
+        eks.create_cluster(&env(t0), &mut ids, &FakeDirectory, new_cluster("c1"))
             .unwrap();
         eks.advance(t0.after(Duration::from_secs(599)));
         assert_eq!(eks.cluster("c1").unwrap().status, ClusterStatus::Creating);
@@ -508,17 +819,102 @@ mod tests {
             client_request_token: Some("tok".into()),
             ..new_cluster("c1")
         };
-        eks.create_cluster(&env(t), &mut ids, with_token.clone())
+        eks.create_cluster(&env(t), &mut ids, &FakeDirectory, with_token.clone())
             .unwrap();
-        assert!(eks.create_cluster(&env(t), &mut ids, with_token).is_ok());
+        assert!(eks
+            .create_cluster(&env(t), &mut ids, &FakeDirectory, with_token)
+            .is_ok());
         assert_eq!(
-            eks.create_cluster(&env(t), &mut ids, new_cluster("c1"))
+            eks.create_cluster(&env(t), &mut ids, &FakeDirectory, new_cluster("c1"))
                 .unwrap_err(),
             EksError::ClusterExists {
                 cluster: "c1".into()
             }
         );
         assert_eq!(eks.clusters.len(), 1);
+    }
+
+    #[test]
+    fn a_cluster_lives_in_the_vpc_of_its_subnets() {
+        let mut eks = EksRegion::default();
+        let mut ids = IdGen::new(0);
+        let cluster = eks
+            .create_cluster(
+                &env(Timestamp(0)),
+                &mut ids,
+                &FakeDirectory,
+                new_cluster("c1"),
+            )
+            .unwrap();
+        assert_eq!(cluster.vpc.vpc_id, "vpc-1");
+    }
+
+    #[test]
+    fn roles_and_subnets_must_exist_share_a_vpc_and_span_two_zones() {
+        let mut ids = IdGen::new(0);
+        let cluster = || "c1".to_owned();
+        let with = |role: &str, subnets: &[&str]| NewCluster {
+            role_arn: role.into(),
+            subnet_ids: subnets.iter().map(|s| (*s).to_owned()).collect(),
+            ..new_cluster("c1")
+        };
+        let eks_role = "arn:aws:iam::123456789012:role/eks";
+        for role in [
+            "arn:aws:iam::123456789012:role/missing",
+            "arn:aws:iam::123456789012:role/pods",
+        ] {
+            let mut eks = EksRegion::default();
+            assert_eq!(
+                eks.create_cluster(
+                    &env(Timestamp(0)),
+                    &mut ids,
+                    &FakeDirectory,
+                    with(role, &["subnet-1", "subnet-2"])
+                )
+                .unwrap_err(),
+                EksError::RoleNotAssumable {
+                    cluster: cluster(),
+                    arn: role.into()
+                },
+                "{role}"
+            );
+        }
+        type IsExpected = fn(&EksError) -> bool;
+        let cases: [(&[&str], IsExpected); 4] = [
+            (
+                &["subnet-1", "subnet-9"],
+                |e| matches!(e, EksError::SubnetNotFound { subnet, .. } if subnet == "subnet-9"),
+            ),
+            (&["subnet-1", "subnet-4"], |e| {
+                matches!(e, EksError::SubnetsInOneAz { .. })
+            }),
+            (&[], |e| matches!(e, EksError::SubnetsInOneAz { .. })),
+            (&["subnet-1", "subnet-3"], |e| {
+                matches!(e, EksError::SubnetsInSeveralVpcs { .. })
+            }),
+        ];
+        for (subnets, expected) in cases {
+            let mut eks = EksRegion::default();
+            let err = eks
+                .create_cluster(
+                    &env(Timestamp(0)),
+                    &mut ids,
+                    &FakeDirectory,
+                    with(eks_role, subnets),
+                )
+                .unwrap_err();
+            assert!(expected(&err), "{subnets:?}: {err:?}");
+            assert!(eks.clusters.is_empty());
+        }
+        let message = EksError::SubnetNotFound {
+            cluster: cluster(),
+            subnet: "subnet-9".into(),
+            request_id: "r".into(),
+        };
+        assert_eq!(
+            message.to_string(),
+            "The subnet ID 'subnet-9' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound; Request ID: r; Proxy: null)"
+        );
     }
 
     #[test]
@@ -530,7 +926,7 @@ mod tests {
             ..new_cluster("c1")
         };
         assert_eq!(
-            eks.create_cluster(&env(Timestamp(0)), &mut ids, old)
+            eks.create_cluster(&env(Timestamp(0)), &mut ids, &FakeDirectory, old)
                 .unwrap_err(),
             EksError::UnsupportedVersion
         );

@@ -54,6 +54,11 @@ impl Writer {
         self.close(name);
     }
 
+    /// Escaped text inside the element being written (a list of plain strings' `<member>`).
+    pub fn text(&mut self, text: &str) {
+        self.write(Event::Text(BytesText::new(text)));
+    }
+
     /// `<name>text</name>` when there is a value.
     pub fn opt_leaf(&mut self, name: &str, text: Option<&str>) {
         if let Some(text) = text {
