@@ -17,8 +17,8 @@ use crate::http;
 use crate::schema::{Capability, Program, Scenario};
 use crate::session::{embedded_config, TargetSpec};
 
-/// The CloudFormation types `create cluster` deploys for each capability (asked in-process on the
-/// embedded target).
+/// The CloudFormation types ekscli's stacks use, by capability (asked in-process on the embedded
+/// target). Profiles are made through the EKS API, so they need no CloudFormation type.
 const CFN_TYPES: &[(Capability, &[&str])] = &[
     (
         Capability::Ec2Iam,
@@ -38,7 +38,6 @@ const CFN_TYPES: &[(Capability, &[&str])] = &[
             "AWS::IAM::InstanceProfile",
         ],
     ),
-    (Capability::FargateProfiles, &["AWS::EKS::FargateProfile"]),
 ];
 
 /// What the target offers: each capability and program, present or missing with the reason.
@@ -194,32 +193,33 @@ impl Capabilities {
 }
 
 async fn probe_programs() -> BTreeMap<Program, Result<(), String>> {
-    let mut found = BTreeMap::new();
-    found.insert(Program::Ekscli, Ok(()));
-    for (program, args) in [
-        (Program::Aws, &["--version"][..]),
-        (Program::Kubectl, &["version", "--client"][..]),
-    ] {
-        let result = tokio::process::Command::new(program.name())
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .await;
-        found.insert(
-            program,
-            match result {
-                Ok(out) if out.status.success() => Ok(()),
-                Ok(out) => Err(format!(
-                    "`{} {}` failed: {}",
-                    program.name(),
-                    args.join(" "),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )),
-                Err(e) => Err(format!("not found on PATH: {e}")),
-            },
-        );
+    let (aws, kubectl) = tokio::join!(
+        probe_program(Program::Aws, &["--version"]),
+        probe_program(Program::Kubectl, &["version", "--client"]),
+    );
+    BTreeMap::from([
+        (Program::Ekscli, Ok(())),
+        (Program::Aws, aws),
+        (Program::Kubectl, kubectl),
+    ])
+}
+
+async fn probe_program(program: Program, args: &[&str]) -> Result<(), String> {
+    let result = tokio::process::Command::new(program.name())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await;
+    match result {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(format!(
+            "`{} {}` failed: {}",
+            program.name(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Err(format!("not found on PATH: {e}")),
     }
-    found
 }
 
 /// The service-level probes of an emulator at `base`.

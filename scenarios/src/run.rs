@@ -250,12 +250,23 @@ pub async fn run(
             Verdict::Failed(why) => format!("FAILED: {why}"),
             Verdict::Skipped(why) => format!("skipped: needs {why}"),
         };
-        let pending = if r.pending.is_empty() {
+        let mut notes = Vec::new();
+        if !r.pending.is_empty() {
+            notes.push(format!("{} pending expectation(s) failed", r.pending.len()));
+        }
+        if !matches!(r.verdict, Verdict::Skipped(_)) {
+            notes.push(format!(
+                "{} on the target's clock, {:.1}s",
+                duration::format(r.target_time),
+                r.real_time.as_secs_f64()
+            ));
+        }
+        let notes = if notes.is_empty() {
             String::new()
         } else {
-            format!(" ({} pending step(s) failed)", r.pending.len())
+            format!(" ({})", notes.join("; "))
         };
-        let _ = writeln!(out, "  {:<32} {what}{pending}", r.name);
+        let _ = writeln!(out, "  {:<28} {what}{notes}", r.name);
     }
     let _ = writeln!(out, "{}", summary.line());
     let _ = out.flush();
@@ -263,6 +274,9 @@ pub async fn run(
 }
 
 const INTERRUPTED: &str = "interrupted (Ctrl-C)";
+
+/// Past this many lines, a mismatch refers to the output printed above it instead of repeating it.
+const LONG_OUTPUT: usize = 12;
 
 /// What one step came to.
 enum StepResult {
@@ -523,11 +537,17 @@ impl Player<'_> {
                 self.say(format!("      | {line}"));
             }
             self.say("    actual:");
+            let lines = m.actual.lines().count();
             if m.actual.is_empty() {
                 self.say("      (nothing)");
-            }
-            for line in m.actual.lines() {
-                self.say(format!("      | {line}"));
+            } else if (lines > LONG_OUTPUT && m.what.starts_with("std"))
+                || m.what.starts_with("snapshot")
+            {
+                self.say(format!("      (the {lines} line(s) above)"));
+            } else {
+                for line in m.actual.lines() {
+                    self.say(format!("      | {line}"));
+                }
             }
         }
     }
