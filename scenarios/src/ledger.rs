@@ -5,9 +5,10 @@
 //! "R" region`, `deploying stack "S"` and `creating Fargate profile "P" on EKS cluster "C"` lines,
 //! and the `aws eks create-cluster`, `aws eks create-fargate-profile` and `aws cloudformation
 //! create-stack` command lines. Anything that existed before the scenario started is never
-//! touched. Cleanup goes in reverse: each cluster through `ekscli delete cluster --wait` (which
-//! deletes its profiles, nodegroup stacks, Fargate role stack and cluster stack), then whatever
-//! stacks and profiles are left.
+//! touched. Cleanup (in `run.rs`) goes in reverse order of creation, each deletion waited: profiles
+//! (through EKS, one at a time, as EKS allows), then stacks (nodegroup stacks before the cluster
+//! stack that exports to them), then any cluster still there (through `ekscli delete cluster
+//! --wait`).
 
 use std::collections::BTreeSet;
 

@@ -12,7 +12,8 @@
 //! On the emulator targets the environment is `AWS_ENDPOINT_URL`, dummy credentials and the
 //! scenario's region, nothing from the user's; on real AWS it is the user's environment with the
 //! region and `KUBECONFIG` replaced. Durations in scenario files are AWS durations: against an
-//! emulator whose real clock runs `fast`, they are scaled by its timing.
+//! emulator whose real clock runs `fast`, waits and advances are divided by its speedup, and the
+//! times reported are real.
 //!
 //! Conditions are observed through the AWS SDK (clusters, profiles, nodegroups, stacks) and
 //! `kubectl` (pods, nodes). kubectl uses a kubeconfig of the runner's own, copied from the current
@@ -260,7 +261,17 @@ impl Session {
         !matches!(self.clock, ClockControl::Real { .. })
     }
 
-    /// The target's now, as a duration since an arbitrary origin, in AWS time.
+    /// How much faster than AWS the target's real clock runs its transitions (1 for AWS and for
+    /// manual clocks, 60 for a `fast` emulator): scenario durations are divided by it.
+    #[must_use]
+    pub fn speedup(&self) -> f64 {
+        match &self.clock {
+            ClockControl::Real { scale, .. } => 1.0 / scale,
+            _ => 1.0,
+        }
+    }
+
+    /// The target's now, as a duration since an arbitrary origin (real time on a real clock).
     pub async fn now(&self) -> Duration {
         match &self.clock {
             ClockControl::Manual(emu) => Duration::from_millis(emu.clock().now().0),
@@ -273,11 +284,12 @@ impl Session {
                     .unwrap_or_default();
                 Duration::from_millis(millis)
             }
-            ClockControl::Real { scale, start } => start.elapsed().div_f64(*scale),
+            ClockControl::Real { start, .. } => start.elapsed(),
         }
     }
 
-    /// Moves the target's clock by `d` of AWS time, or waits that long on a real clock.
+    /// Moves the target's clock by `d` of AWS time, or waits that long (divided by the target's
+    /// [`speedup`](Self::speedup)) on a real clock.
     ///
     /// # Errors
     /// A running emulator that refuses to move its clock.
