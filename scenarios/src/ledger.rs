@@ -3,12 +3,12 @@
 //!
 //! Creation is read from what the commands said and did: ekscli's `creating EKS cluster "C" in
 //! "R" region`, `deploying stack "S"` and `creating Fargate profile "P" on EKS cluster "C"` lines,
-//! and the `aws eks create-cluster`, `aws eks create-fargate-profile` and `aws cloudformation
-//! create-stack` command lines. Anything that existed before the scenario started is never
-//! touched. Cleanup (in `run.rs`) goes in reverse order of creation, each deletion waited: profiles
-//! (through EKS, one at a time, as EKS allows), then stacks (nodegroup stacks before the cluster
-//! stack that exports to them), then any cluster still there (through `ekscli delete cluster
-//! --wait`).
+//! and the `aws eks create-cluster`, `aws eks create-fargate-profile`, `aws eks create-nodegroup`,
+//! `aws cloudformation create-stack` and `aws iam create-role` command lines. Anything that existed before the scenario started is never
+//! touched. Cleanup (in `run.rs`) goes in reverse order of creation, each deletion waited, so
+//! dependents go first: profiles and nodegroups (through EKS, one at a time, as EKS allows), then
+//! stacks (nodegroup stacks before the cluster stack that exports to them), then any cluster still
+//! there (through `ekscli delete cluster --wait`), and IAM roles.
 
 use std::collections::BTreeSet;
 
@@ -27,6 +27,14 @@ pub enum Resource {
         cluster: String,
         name: String,
     },
+    /// A nodegroup made through the EKS API.
+    Nodegroup {
+        region: String,
+        cluster: String,
+        name: String,
+    },
+    /// An IAM role (global).
+    Role { name: String },
 }
 
 impl std::fmt::Display for Resource {
@@ -42,6 +50,12 @@ impl std::fmt::Display for Resource {
                 f,
                 "Fargate profile {name:?} of cluster {cluster:?} in {region}"
             ),
+            Self::Nodegroup {
+                region,
+                cluster,
+                name,
+            } => write!(f, "nodegroup {name:?} of cluster {cluster:?} in {region}"),
+            Self::Role { name } => write!(f, "IAM role {name:?}"),
         }
     }
 }
@@ -154,9 +168,23 @@ impl Ledger {
                             name,
                         });
                     }
+                } else if op("eks", "create-nodegroup") {
+                    if let (Some(cluster), Some(name)) =
+                        (flag(&["--cluster-name"]), flag(&["--nodegroup-name"]))
+                    {
+                        self.add(Resource::Nodegroup {
+                            region,
+                            cluster,
+                            name,
+                        });
+                    }
                 } else if op("cloudformation", "create-stack") {
                     if let Some(name) = flag(&["--stack-name"]) {
                         self.add(Resource::Stack { region, name });
+                    }
+                } else if op("iam", "create-role") {
+                    if let Some(name) = flag(&["--role-name"]) {
+                        self.add(Resource::Role { name });
                     }
                 }
             }
@@ -225,30 +253,22 @@ mod tests {
     #[test]
     fn aws_command_lines_name_what_they_create() {
         let mut l = Ledger::default();
-        l.observe(
-            Program::Aws,
-            &words("cloudformation create-stack --stack-name s1 --template-body file://t.json --region us-east-2"),
-            "",
-            "ap-northeast-1",
-        );
-        l.observe(
-            Program::Aws,
-            &words("eks create-cluster --name=c2"),
-            "",
-            "ap-northeast-1",
-        );
-        l.observe(
-            Program::Aws,
-            &words("eks describe-cluster --name c3"),
-            "",
-            "ap-northeast-1",
-        );
+        for line in [
+            "cloudformation create-stack --stack-name s1 --template-body file://t.json --region us-east-2",
+            "eks create-cluster --name=c2",
+            "eks describe-cluster --name c3",
+            "eks create-nodegroup --cluster-name c2 --nodegroup-name ng-1 --node-role r",
+            "iam create-role --role-name r1 --assume-role-policy-document file://t.json",
+        ] {
+            l.observe(Program::Aws, &words(line), "", "ap-northeast-1");
+        }
         l.observe(
             Program::Kubectl,
             &words("create namespace dev"),
             "",
             "ap-northeast-1",
         );
+        let region = || "ap-northeast-1".to_owned();
         assert_eq!(
             l.created(),
             [
@@ -257,15 +277,21 @@ mod tests {
                     name: "s1".into()
                 },
                 Resource::Cluster {
-                    region: "ap-northeast-1".into(),
+                    region: region(),
                     name: "c2".into()
                 },
+                Resource::Nodegroup {
+                    region: region(),
+                    cluster: "c2".into(),
+                    name: "ng-1".into()
+                },
+                Resource::Role { name: "r1".into() },
             ]
         );
         l.forget(&Resource::Stack {
             region: "us-east-2".into(),
             name: "s1".into(),
         });
-        assert_eq!(l.created().len(), 1);
+        assert_eq!(l.created().len(), 3);
     }
 }

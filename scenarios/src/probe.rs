@@ -31,7 +31,7 @@ const CFN_TYPES: &[(Capability, &[&str])] = &[
         ],
     ),
     (
-        Capability::Nodegroups,
+        Capability::UnmanagedNodegroups,
         &[
             "AWS::EC2::LaunchTemplate",
             "AWS::AutoScaling::AutoScalingGroup",
@@ -264,6 +264,9 @@ async fn probe_emulator(base: &str) -> BTreeMap<Capability, Result<(), String>> 
             |_| Ok(()),
         ),
     );
+    // A running emulator is not asked which CloudFormation types it has (that would make
+    // stacks); the embedded one is asked in-process.
+    found.insert(Capability::UnmanagedNodegroups, Ok(()));
 
     let ec2 = query_action(base, "ec2", "DescribeVpcs", "2016-11-15").await;
     let iam = query_action(base, "iam", "ListRoles", "2010-05-08").await;

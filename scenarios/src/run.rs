@@ -435,19 +435,20 @@ impl Player<'_> {
         } else {
             cleanup.await
         };
-        if let Err(why) = cleaned {
-            if !self.ledger.created().is_empty() {
-                self.say("! these may still exist and cost money; delete them by hand:");
-                let left: Vec<String> = self
-                    .ledger
-                    .created()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
-                for r in left {
-                    self.say(format!("!   {r}"));
-                }
+        let embedded = matches!(self.session.spec(), TargetSpec::Embedded);
+        if !embedded && !self.ledger.created().is_empty() {
+            self.say("! these may still exist (and cost money on AWS); delete them by hand:");
+            let left: Vec<String> = self
+                .ledger
+                .created()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            for r in left {
+                self.say(format!("!   {r}"));
             }
+        }
+        if let Err(why) = cleaned {
             if verdict == Verdict::Passed {
                 verdict = Verdict::Failed(why);
             }
@@ -904,153 +905,105 @@ impl Player<'_> {
             return first_failure.map_or(Ok(()), Err);
         }
         let created: Vec<Resource> = self.ledger.created().to_vec();
-        if created.is_empty() {
-            return first_failure.map_or(Ok(()), Err);
-        }
         let mut announced = false;
         for resource in created.iter().rev() {
-            if !announced && self.still_exists(resource).await {
+            match self.still_exists(resource).await {
+                Ok(false) => {
+                    self.ledger.forget(resource);
+                    continue;
+                }
+                Ok(true) => {}
+                Err(e) => self.say(format!("# cannot tell whether {resource} exists: {e}")),
+            }
+            if !announced {
                 self.say("# deleting what this scenario created and left behind");
                 announced = true;
             }
-            if !self.ledger.created().contains(resource) {
-                continue;
-            }
-            if let Err(e) = self.delete(resource).await {
-                self.say(format!("✖ could not delete {resource}: {e}"));
-                first_failure.get_or_insert_with(|| format!("could not delete {resource}"));
+            match self.delete(resource).await {
+                Ok(()) => self.ledger.forget(resource),
+                Err(e) => {
+                    self.say(format!("✖ could not delete {resource}: {e}"));
+                    first_failure.get_or_insert_with(|| format!("could not delete {resource}"));
+                }
             }
         }
         first_failure.map_or(Ok(()), Err)
     }
 
+    /// Deletes one resource and waits until it is gone. Dependents come first: the ledger is
+    /// walked from the newest.
     async fn delete(&mut self, resource: &Resource) -> Result<(), String> {
         let timeout = Duration::from_secs(45 * 60);
+        let subject = subject_of(resource);
         match resource {
             Resource::Cluster { region, name } => {
-                if self.session.cluster_exists(region, name).await? {
-                    let args: Vec<String> = [
-                        "delete", "cluster", "--name", name, "--region", region, "--wait",
-                    ]
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect();
-                    self.say(format!("$ ekscli {}", args.join(" ")));
-                    let out = self.session.ekscli(&args, 0).await;
-                    let shown = format!("{}{}", self.shown(&out.stdout), self.shown(&out.stderr));
-                    let _ = write!(self.out, "{shown}");
-                    if out.code != 0 {
-                        return Err(format!("ekscli delete cluster exited {}", out.code));
-                    }
-                    self.wait_gone(
-                        &Subject::Cluster {
-                            region: region.clone(),
-                            name: name.clone(),
-                        },
-                        timeout,
-                    )
-                    .await?;
-                }
-                // Its stacks and profiles went with it.
-                let (cluster_region, cluster) = (region.clone(), name.clone());
-                let prefix = format!("eksctl-{cluster}-");
-                let gone: Vec<Resource> = self
-                    .ledger
-                    .created()
-                    .iter()
-                    .filter(|r| match r {
-                        Resource::Stack { region, name } => {
-                            region == &cluster_region && name.starts_with(&prefix)
-                        }
-                        Resource::FargateProfile {
-                            region, cluster: c, ..
-                        } => region == &cluster_region && c == &cluster,
-                        Resource::Cluster { .. } => false,
-                    })
-                    .cloned()
-                    .collect();
-                for r in &gone {
-                    let subject = match r {
-                        Resource::Stack { region, name } => Subject::Stack {
-                            region: region.clone(),
-                            name: name.clone(),
-                        },
-                        Resource::FargateProfile {
-                            region,
-                            cluster,
-                            name,
-                        } => Subject::FargateProfile {
-                            region: region.clone(),
-                            cluster: cluster.clone(),
-                            name: name.clone(),
-                        },
-                        Resource::Cluster { .. } => continue,
-                    };
-                    if self.session.status(&subject).await.is_ok_and(|s| s == GONE) {
-                        self.ledger.forget(r);
-                    }
+                let args: Vec<String> = [
+                    "delete", "cluster", "--name", name, "--region", region, "--wait",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+                self.say(format!("$ ekscli {}", args.join(" ")));
+                let out = self.session.ekscli(&args, 0).await;
+                let shown = format!("{}{}", self.shown(&out.stdout), self.shown(&out.stderr));
+                let _ = write!(self.out, "{shown}");
+                if out.code != 0 {
+                    return Err(format!("ekscli delete cluster exited {}", out.code));
                 }
             }
             Resource::Stack { region, name } => {
-                let subject = Subject::Stack {
-                    region: region.clone(),
-                    name: name.clone(),
-                };
-                let status = self.session.status(&subject).await?;
-                if status != GONE && status != "DELETE_COMPLETE" {
-                    self.say(format!("# delete stack {name:?}"));
-                    self.session.delete_stack(region, name).await?;
-                    self.wait_gone(&subject, timeout).await?;
-                }
+                self.say(format!("# delete stack {name:?}"));
+                self.session.delete_stack(region, name).await?;
             }
             Resource::FargateProfile {
                 region,
                 cluster,
                 name,
             } => {
-                let subject = Subject::FargateProfile {
-                    region: region.clone(),
-                    cluster: cluster.clone(),
-                    name: name.clone(),
-                };
-                let status = self.session.status(&subject).await?;
-                if status != GONE {
-                    if status != "DELETING" {
-                        self.say(format!("# delete Fargate profile {name:?} of {cluster:?}"));
-                        self.session.delete_profile(region, cluster, name).await?;
-                    }
-                    self.wait_gone(&subject, timeout).await?;
+                let status = self
+                    .session
+                    .status(subject.as_ref().expect("a subject"))
+                    .await?;
+                if status != "DELETING" {
+                    self.say(format!("# delete Fargate profile {name:?} of {cluster:?}"));
+                    self.session.delete_profile(region, cluster, name).await?;
                 }
             }
-        }
-        self.ledger.forget(resource);
-        Ok(())
-    }
-
-    async fn still_exists(&mut self, resource: &Resource) -> bool {
-        let subject = match resource {
-            Resource::Cluster { region, name } => Subject::Cluster {
-                region: region.clone(),
-                name: name.clone(),
-            },
-            Resource::Stack { region, name } => Subject::Stack {
-                region: region.clone(),
-                name: name.clone(),
-            },
-            Resource::FargateProfile {
+            Resource::Nodegroup {
                 region,
                 cluster,
                 name,
-            } => Subject::FargateProfile {
-                region: region.clone(),
-                cluster: cluster.clone(),
-                name: name.clone(),
-            },
-        };
-        self.session
-            .status(&subject)
-            .await
-            .map_or(true, |s| s != GONE && s != "DELETE_COMPLETE")
+            } => {
+                let status = self
+                    .session
+                    .status(subject.as_ref().expect("a subject"))
+                    .await?;
+                if status != "DELETING" {
+                    self.say(format!("# delete nodegroup {name:?} of {cluster:?}"));
+                    self.session.delete_nodegroup(region, cluster, name).await?;
+                }
+            }
+            Resource::Role { name } => {
+                self.say(format!("# delete IAM role {name:?}"));
+                return self.session.delete_role(name).await;
+            }
+        }
+        match subject {
+            Some(subject) => self.wait_gone(&subject, timeout).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn still_exists(&mut self, resource: &Resource) -> Result<bool, String> {
+        match (resource, subject_of(resource)) {
+            (Resource::Role { name }, _) => self.session.role_exists(name).await,
+            (_, Some(subject)) => Ok(self
+                .session
+                .status(&subject)
+                .await
+                .map(|s| s != GONE && s != "DELETE_COMPLETE")?),
+            (_, None) => Ok(true),
+        }
     }
 
     async fn wait_gone(&mut self, subject: &Subject, timeout: Duration) -> Result<(), String> {
@@ -1072,6 +1025,39 @@ impl Player<'_> {
             self.session.advance(Duration::from_secs(15)).await?;
         }
     }
+}
+
+/// The condition subject whose status tells whether `resource` still exists.
+fn subject_of(resource: &Resource) -> Option<Subject> {
+    Some(match resource {
+        Resource::Cluster { region, name } => Subject::Cluster {
+            region: region.clone(),
+            name: name.clone(),
+        },
+        Resource::Stack { region, name } => Subject::Stack {
+            region: region.clone(),
+            name: name.clone(),
+        },
+        Resource::FargateProfile {
+            region,
+            cluster,
+            name,
+        } => Subject::FargateProfile {
+            region: region.clone(),
+            cluster: cluster.clone(),
+            name: name.clone(),
+        },
+        Resource::Nodegroup {
+            region,
+            cluster,
+            name,
+        } => Subject::Nodegroup {
+            region: region.clone(),
+            cluster: cluster.clone(),
+            name: name.clone(),
+        },
+        Resource::Role { .. } => return None,
+    })
 }
 
 /// What a snapshot stores: the text with the emulator's port hidden (it is picked at random).

@@ -242,8 +242,11 @@ pub enum Capability {
     Ec2Iam,
     /// EKS Fargate profile operations.
     FargateProfiles,
-    /// EKS nodegroups and the EC2 Auto Scaling groups of unmanaged nodegroups.
+    /// EKS managed nodegroups (the EKS API), whose instances join their cluster as nodes.
     Nodegroups,
+    /// Unmanaged nodegroups (`nodeGroups` in a config file): CloudFormation Auto Scaling groups,
+    /// launch templates and instance profiles.
+    UnmanagedNodegroups,
     /// Each cluster's Kubernetes API (kubectl).
     KubernetesApi,
     /// Clusters from before Fargate: the admin route that sets a cluster's platform version.
@@ -252,10 +255,11 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Ec2Iam,
         Self::FargateProfiles,
         Self::Nodegroups,
+        Self::UnmanagedNodegroups,
         Self::KubernetesApi,
         Self::LegacyClusters,
     ];
@@ -267,6 +271,7 @@ impl Capability {
             Self::Ec2Iam => "ec2-iam",
             Self::FargateProfiles => "fargate-profiles",
             Self::Nodegroups => "nodegroups",
+            Self::UnmanagedNodegroups => "unmanaged-nodegroups",
             Self::KubernetesApi => "kubernetes-api",
             Self::LegacyClusters => "legacy-clusters",
         }

@@ -676,6 +676,113 @@ impl Session {
         Ok(())
     }
 
+    /// Deletes a nodegroup without waiting.
+    ///
+    /// # Errors
+    /// The EKS error.
+    pub async fn delete_nodegroup(
+        &mut self,
+        region: &str,
+        cluster: &str,
+        name: &str,
+    ) -> Result<(), String> {
+        let c = self.clients(region).await;
+        c.eks
+            .delete_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(name)
+            .send()
+            .await
+            .map_err(|e| ekscli::aws::describe(&e))?;
+        Ok(())
+    }
+
+    /// Whether an IAM role exists (asked through the aws CLI).
+    ///
+    /// # Errors
+    /// The CLI failed for another reason than "no such role".
+    pub async fn role_exists(&self, name: &str) -> Result<bool, String> {
+        let args: Vec<String> = ["iam", "get-role", "--role-name", name]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let out = self.command("aws", &args, &[]).await;
+        match out.code {
+            0 => Ok(true),
+            _ if out.stderr.contains("NoSuchEntity") => Ok(false),
+            code => Err(format!(
+                "aws iam get-role exited {code}: {}",
+                out.stderr.trim()
+            )),
+        }
+    }
+
+    /// Deletes an IAM role, detaching its managed policies and removing its inline ones first
+    /// (through the aws CLI).
+    ///
+    /// # Errors
+    /// A CLI call failed.
+    pub async fn delete_role(&self, name: &str) -> Result<(), String> {
+        let run = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+            async move {
+                let out = self.command("aws", &args, &[]).await;
+                if out.code == 0 {
+                    Ok(out.stdout)
+                } else {
+                    Err(format!("aws {}: {}", args.join(" "), out.stderr.trim()))
+                }
+            }
+        };
+        let attached = run(&[
+            "iam",
+            "list-attached-role-policies",
+            "--role-name",
+            name,
+            "--query",
+            "AttachedPolicies[].PolicyArn",
+            "--output",
+            "text",
+        ])
+        .await?;
+        for arn in attached.split_whitespace() {
+            run(&[
+                "iam",
+                "detach-role-policy",
+                "--role-name",
+                name,
+                "--policy-arn",
+                arn,
+            ])
+            .await?;
+        }
+        let inline = run(&[
+            "iam",
+            "list-role-policies",
+            "--role-name",
+            name,
+            "--query",
+            "PolicyNames",
+            "--output",
+            "text",
+        ])
+        .await?;
+        for policy in inline.split_whitespace() {
+            run(&[
+                "iam",
+                "delete-role-policy",
+                "--role-name",
+                name,
+                "--policy-name",
+                policy,
+            ])
+            .await?;
+        }
+        run(&["iam", "delete-role", "--role-name", name])
+            .await
+            .map(|_| ())
+    }
+
     /// The names of the live clusters and stacks of `region` (what existed before a run).
     ///
     /// # Errors
