@@ -36,6 +36,10 @@ enum Command {
         /// Record snapshots instead of comparing them (embedded target)
         #[arg(long)]
         accept: bool,
+        /// How many scenarios to play at once (default: the number of CPUs, at most 4, on an
+        /// emulator; 1 on AWS)
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Validate scenario files without playing them
     Check {
@@ -81,13 +85,22 @@ async fn main() -> ExitCode {
             yes,
             region,
             accept,
+            jobs,
         } => {
+            let jobs = jobs.unwrap_or_else(|| {
+                if target == TargetSpec::Aws {
+                    1
+                } else {
+                    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+                }
+            });
             let options = Options {
                 target,
                 yes,
                 accept,
                 region,
                 handle_interrupts: true,
+                jobs: jobs.max(1),
             };
             let mut confirm = || {
                 if !std::io::stdin().is_terminal() {

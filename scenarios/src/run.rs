@@ -38,6 +38,9 @@ pub struct Options {
     pub region: Option<String>,
     /// Clean up and stop on Ctrl-C.
     pub handle_interrupts: bool,
+    /// How many scenarios to play at once (each on its own emulator, or its own resources); 1
+    /// prints each transcript as it is played.
+    pub jobs: usize,
 }
 
 impl Default for Options {
@@ -48,6 +51,7 @@ impl Default for Options {
             accept: false,
             region: None,
             handle_interrupts: false,
+            jobs: 1,
         }
     }
 }
@@ -234,14 +238,18 @@ pub async fn run(
         let _ = writeln!(out, "  {line}");
     }
     let mut summary = Summary::default();
-    for scenario in &scenarios {
-        let _ = writeln!(out);
-        let report = play(scenario, &capabilities, options, out).await;
-        let interrupted = matches!(&report.verdict, Verdict::Failed(why) if why == INTERRUPTED);
-        summary.reports.push(report);
-        if interrupted {
-            break;
+    if options.jobs <= 1 {
+        for scenario in &scenarios {
+            let _ = writeln!(out);
+            let report = play(scenario, &capabilities, options, out).await;
+            let interrupted = matches!(&report.verdict, Verdict::Failed(why) if why == INTERRUPTED);
+            summary.reports.push(report);
+            if interrupted {
+                break;
+            }
         }
+    } else {
+        summary.reports = play_concurrently(scenarios, &capabilities, options, out).await;
     }
     let _ = writeln!(out);
     for r in &summary.reports {
@@ -271,6 +279,64 @@ pub async fn run(
     let _ = writeln!(out, "{}", summary.line());
     let _ = out.flush();
     Ok(summary)
+}
+
+/// Plays up to `options.jobs` scenarios at once, each into its own transcript, and prints the
+/// transcripts in file order as soon as each one and those before it are done. After a Ctrl-C no
+/// further scenario starts.
+async fn play_concurrently(
+    scenarios: Vec<Scenario>,
+    capabilities: &Capabilities,
+    options: &Options,
+    out: &mut (dyn Write + Send),
+) -> Vec<Report> {
+    let mut pending = scenarios.into_iter().enumerate();
+    let mut running = tokio::task::JoinSet::new();
+    let mut done: BTreeMap<usize, (Report, Vec<u8>)> = BTreeMap::new();
+    let mut next_to_print = 0;
+    let mut reports = Vec::new();
+    let mut interrupted = false;
+    loop {
+        while !interrupted && running.len() < options.jobs {
+            let Some((i, scenario)) = pending.next() else {
+                break;
+            };
+            let capabilities = capabilities.clone();
+            let options = options.clone();
+            running.spawn(async move {
+                let mut transcript = Vec::new();
+                let report = play(&scenario, &capabilities, &options, &mut transcript).await;
+                (i, report, transcript)
+            });
+        }
+        let Some(finished) = running.join_next().await else {
+            break;
+        };
+        match finished {
+            Ok((i, report, transcript)) => {
+                interrupted |=
+                    matches!(&report.verdict, Verdict::Failed(why) if why == INTERRUPTED);
+                done.insert(i, (report, transcript));
+            }
+            Err(e) => {
+                let _ = writeln!(out, "✖ a scenario task ended abnormally: {e}");
+            }
+        }
+        while let Some((report, transcript)) = done.remove(&next_to_print) {
+            let _ = writeln!(out);
+            let _ = out.write_all(&transcript);
+            let _ = out.flush();
+            reports.push(report);
+            next_to_print += 1;
+        }
+    }
+    // Whatever finished out of order after an interruption.
+    for (_, (report, transcript)) in done {
+        let _ = writeln!(out);
+        let _ = out.write_all(&transcript);
+        reports.push(report);
+    }
+    reports
 }
 
 const INTERRUPTED: &str = "interrupted (Ctrl-C)";
