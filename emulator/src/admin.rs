@@ -1,13 +1,14 @@
 //! The admin API under `/_emulator/` (JSON): health, reset, the virtual clock, a dump of the state,
-//! and putting an EKS cluster on an older platform version. Test and scenario control lives here,
-//! apart from the AWS routes, and is the same HTTP in tests and in manual runs.
+//! putting an EKS cluster on an older platform version, and fault injection (handlers in
+//! `faults.rs`). Test and scenario control lives here, apart from the AWS routes, and is the same
+//! HTTP in tests and in manual runs.
 
 use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -25,12 +26,27 @@ pub fn routes() -> Router<Emulator> {
             "/eks/clusters/{region}/{name}/platform-version",
             put(set_platform_version),
         )
+        .route(
+            "/faults",
+            get(crate::faults::list)
+                .post(crate::faults::add)
+                .delete(crate::faults::clear),
+        )
+        .route("/faults/{id}", delete(crate::faults::remove))
         .fallback(not_found)
 }
 
 /// An admin API error: `{"message": …}` with a status.
 #[derive(Debug)]
 pub struct AdminError(StatusCode, String);
+
+impl AdminError {
+    /// An error with this status and message.
+    #[must_use]
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self(status, message.into())
+    }
+}
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {

@@ -145,6 +145,12 @@ impl Clock {
     }
 }
 
+/// Holds an answer back for `d` of real time (an injected slow response, `/_emulator/faults`
+/// `delayMs`). It never moves the virtual clock or any state.
+pub async fn wall_sleep(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
 /// The machine's real time, for checking what clients signed with their own clocks (SigV4 dates,
 /// `aws eks get-token` expiry). Models never use it.
 #[must_use]

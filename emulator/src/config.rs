@@ -7,6 +7,7 @@ use clap::Parser;
 
 use crate::ids::DEFAULT_SEED;
 use crate::lifecycle::Timing;
+use crate::wire::verify::Credential;
 
 /// The account every request belongs to unless its access key is itself a 12-digit account id.
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
@@ -36,6 +37,13 @@ pub struct Config {
     /// Seed for every generated id; the same seed and requests give the same responses.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// Verify SigV4 signatures (header and presigned) against --credentials and refuse the rest
+    /// with AWS's errors; without it signatures are parsed, not checked.
+    #[arg(long, requires = "credentials")]
+    pub strict_auth: bool,
+    /// A known access key and its secret, `ACCESS_KEY_ID:SECRET`; repeat for more (with --strict-auth).
+    #[arg(long = "credentials", value_name = "AKID:SECRET")]
+    pub credentials: Vec<Credential>,
 }
 
 impl Default for Config {
@@ -48,6 +56,8 @@ impl Default for Config {
             state_dir: None,
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             seed: DEFAULT_SEED,
+            strict_auth: false,
+            credentials: Vec::new(),
         }
     }
 }

@@ -8,8 +8,10 @@ pub mod clock;
 pub mod cloudformation;
 pub mod config;
 pub mod directory;
+pub mod durable;
 pub mod ec2;
 pub mod eks;
+pub mod faults;
 pub mod iam;
 pub mod ids;
 pub mod k8s;
@@ -28,14 +30,25 @@ pub use state::Emulator;
 
 /// The AWS endpoint: the admin API under `/_emulator/`, every AWS service on every other path.
 /// A function producing the app lets tests call it without starting an HTTP server.
+/// With `--state-dir`, every answer waits until what it acknowledges is on disk
+/// ([`durable::persist_after`]).
 pub fn app(emulator: Emulator) -> Router {
     Router::new()
         .nest("/_emulator", admin::routes())
         .fallback(wire::dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            emulator.clone(),
+            durable::persist_after,
+        ))
         .with_state(emulator)
 }
 
-/// The Kubernetes endpoint (served over TLS by [`Emulator::start`]).
+/// The Kubernetes endpoint (served over TLS by [`Emulator::start`]), durable like [`app`].
 pub fn kube_app(emulator: Emulator) -> Router {
-    k8s::routes().with_state(emulator)
+    k8s::routes()
+        .layer(axum::middleware::from_fn_with_state(
+            emulator.clone(),
+            durable::persist_after,
+        ))
+        .with_state(emulator)
 }

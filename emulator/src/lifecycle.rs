@@ -61,6 +61,8 @@ pub enum Transition {
     FargatePodStart,
     /// A pod on an existing EC2 node from scheduling to Running: a few seconds.
     PodStart,
+    /// A bound pod from a graceful delete to gone (its containers stop on SIGTERM): a few seconds.
+    PodStop,
 }
 
 impl Transition {
@@ -80,6 +82,7 @@ impl Transition {
             Self::NodeReady => 90,
             Self::FargatePodStart => 60,
             Self::PodStart => 3,
+            Self::PodStop => 2,
         };
         Duration::from_secs(secs)
     }

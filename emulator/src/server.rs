@@ -60,8 +60,12 @@ impl Emulator {
     /// Binds `config.listen` and `config.kube_listen` and serves until the returned handle is shut
     /// down or dropped.
     ///
+    /// With `config.state_dir`, it resumes from the snapshot there ([`Emulator::open`]). A listener
+    /// bound to an address other than loopback is logged as a warning.
+    ///
     /// # Errors
-    /// If a listener cannot be bound or the TLS configuration is refused.
+    /// If a listener cannot be bound, the state directory cannot be used, `--strict-auth` has no
+    /// credentials, or the TLS configuration is refused.
     pub async fn start(config: Config) -> io::Result<RunningEmulator> {
         let aws_listener = TcpListener::bind(config.listen).await?;
         let kube_listener = TcpListener::bind(config.kube_listen).await?;
@@ -69,7 +73,28 @@ impl Emulator {
             aws: aws_listener.local_addr()?,
             kube: kube_listener.local_addr()?,
         };
-        let emulator = Emulator::with_addresses(config, addresses);
+        if config.strict_auth && config.credentials.is_empty() {
+            return Err(io::Error::other(
+                "--strict-auth needs at least one --credentials ACCESS_KEY_ID:SECRET",
+            ));
+        }
+        for (flag, addr) in [
+            ("--listen", addresses.aws),
+            ("--kube-listen", addresses.kube),
+        ] {
+            if !addr.ip().is_loopback() {
+                tracing::warn!(
+                    "{flag} {addr} is not a loopback address: other machines can reach this \
+                     emulator{}",
+                    if config.strict_auth {
+                        ""
+                    } else {
+                        ", and without --strict-auth it accepts any credentials"
+                    }
+                );
+            }
+        }
+        let emulator = Emulator::open(config, addresses).map_err(io::Error::other)?;
         let tls = emulator.ca().server_config().map_err(io::Error::other)?;
         let (stop, stopped) = watch::channel(false);
 

@@ -13,8 +13,10 @@ use crate::clock::{Clock, Timestamp};
 use crate::cloudformation::model::CfnRegion;
 use crate::cloudformation::resources::{Services, Site};
 use crate::config::Config;
+use crate::durable::Durable;
 use crate::ec2::model::Ec2Region;
 use crate::eks::model::EksRegion;
+use crate::faults::Faults;
 use crate::iam::model::IamAccount;
 use crate::ids::IdGen;
 use crate::lifecycle::Timing;
@@ -40,7 +42,10 @@ struct Inner {
     clock: Clock,
     addresses: Addresses,
     ca: CertificateAuthority,
+    kube_hub: crate::k8s::Hub,
     world: Mutex<World>,
+    /// The state directory, with `--state-dir` (see `durable.rs`).
+    durable: Option<Durable>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -76,25 +81,48 @@ impl Emulator {
         Self::with_addresses(config, addresses)
     }
 
-    /// An emulator that reports `addresses` (the ones actually bound) in its responses.
+    /// An emulator that reports `addresses` (the ones actually bound) in its responses. It starts
+    /// empty and never reads or writes `config.state_dir`: [`Emulator::open`] does.
     #[must_use]
     pub fn with_addresses(config: Config, addresses: Addresses) -> Self {
+        let world = World::new(config.seed);
+        Self::build(config, addresses, world, None)
+    }
+
+    /// An emulator over `world`, kept in `durable` when given (see [`Emulator::open`]).
+    pub(crate) fn build(
+        config: Config,
+        addresses: Addresses,
+        world: World,
+        durable: Option<Durable>,
+    ) -> Self {
         let clock = if config.manual_clock {
             Clock::manual()
         } else {
             Clock::System
         };
         let ca = CertificateAuthority::from_seed(config.seed, Some(addresses.kube.ip()));
-        let world = World::new(config.seed);
         Self {
             inner: Arc::new(Inner {
                 config,
                 clock,
                 addresses,
                 ca,
+                kube_hub: crate::k8s::Hub::default(),
                 world: Mutex::new(world),
+                durable,
             }),
         }
+    }
+
+    /// The state directory, when the emulator keeps one.
+    pub(crate) fn durable(&self) -> Option<&Durable> {
+        self.inner.durable.as_ref()
+    }
+
+    /// The world as it is, without applying due transitions (for snapshots).
+    pub(crate) fn lock_world(&self) -> MutexGuard<'_, World> {
+        self.lock()
     }
 
     /// The settings it was started with.
@@ -148,12 +176,23 @@ impl Emulator {
         let mut world = self.lock();
         let now = self.inner.clock.now();
         world.advance(now, self.timing(), self.site());
-        f(&mut world, now)
+        let result = f(&mut world, now);
+        self.inner.kube_hub.publish(world.kube_revision());
+        result
     }
 
     /// Forgets every resource (ids restart from the seed; the clock keeps its time).
     pub fn reset(&self) {
-        *self.lock() = World::new(self.inner.config.seed);
+        let mut world = self.lock();
+        *world = World::new(self.inner.config.seed);
+        self.inner.kube_hub.publish(world.kube_revision());
+    }
+
+    /// The Kubernetes API's runtime companions: the change signal watches wait on, and the access-key
+    /// secrets bearer tokens are checked against.
+    #[must_use]
+    pub fn kube_hub(&self) -> &crate::k8s::Hub {
+        &self.inner.kube_hub
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {
@@ -173,6 +212,9 @@ pub struct World {
     pub ids: IdGen,
     /// Accounts by id.
     pub accounts: BTreeMap<String, Account>,
+    /// Injected faults (`/_emulator/faults`), which the wire layer and the models consult.
+    #[serde(default)]
+    pub faults: Faults,
 }
 
 /// One account: its global services and its regions.
@@ -193,6 +235,9 @@ pub struct Region {
     pub ec2: Ec2Region,
     /// Stacks.
     pub cloudformation: CfnRegion,
+    /// Each cluster's Kubernetes objects.
+    #[serde(default)]
+    pub kube: crate::k8s::K8sRegion,
 }
 
 impl Region {
@@ -238,6 +283,7 @@ impl World {
         Self {
             ids: IdGen::new(seed),
             accounts: BTreeMap::new(),
+            faults: Faults::new(seed),
         }
     }
 
@@ -267,13 +313,14 @@ impl World {
     /// instants in between (advancing the services they provision to each), then every service
     /// catches up to `now`.
     pub fn advance(&mut self, now: Timestamp, timing: Timing, site: Site<'_>) {
-        let Self { ids, accounts } = self;
+        let Self { ids, accounts, .. } = self;
         for (account_id, account) in accounts.iter_mut() {
             for (region_name, region) in account.regions.iter_mut() {
                 let Region {
                     eks,
                     ec2,
                     cloudformation,
+                    ..
                 } = region;
                 if cloudformation.next_due().is_some_and(|due| due <= now) {
                     let mut services = Services {
@@ -292,7 +339,18 @@ impl World {
                     cloudformation.drive(&mut services, now);
                 }
                 region.advance(now);
+                crate::k8s::advance(region, region_name, now, timing);
             }
         }
+    }
+
+    /// A number that moves whenever any cluster's Kubernetes objects change (wakes watches).
+    #[must_use]
+    pub fn kube_revision(&self) -> u64 {
+        self.accounts
+            .values()
+            .flat_map(|a| a.regions.values())
+            .map(|r| r.kube.revision())
+            .fold(0u64, u64::wrapping_add)
     }
 }

@@ -8,11 +8,16 @@
 //!                 ├─ sts, iam, cfn ───▶ awsQuery:   form → QueryRequest ─▶ <svc>::handle ─▶ XML envelope
 //!                 └─ ec2 ─────────────▶ ec2Query:   form → QueryRequest ─▶ ec2::handle   ─▶ EC2 XML
 //! ```
+//!
+//! Before a request reaches its service, `--strict-auth` verifies its signature (`verify.rs`) and
+//! injected faults may fail or delay it (`faults.rs`, by the name from `operation.rs`).
 
 pub mod error;
+pub mod operation;
 pub mod query;
 pub mod rest_json;
 pub mod sigv4;
+pub mod verify;
 pub mod xml;
 
 use axum::body::Bytes;
@@ -59,6 +64,18 @@ impl Service {
             "cloudformation" => Some(Self::CloudFormation),
             "ec2" => Some(Self::Ec2),
             _ => None,
+        }
+    }
+
+    /// Its SigV4 signing name (`eks`, `sts`, `iam`, `cloudformation`, `ec2`).
+    #[must_use]
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Self::Eks => "eks",
+            Self::Sts => "sts",
+            Self::Iam => "iam",
+            Self::CloudFormation => "cloudformation",
+            Self::Ec2 => "ec2",
         }
     }
 
@@ -217,27 +234,47 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
         account,
         request_id: request_id.clone(),
     };
+    if emulator.config().strict_auth {
+        if let Err(failure) = verify::verify(
+            &emulator.config().credentials,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &body,
+            crate::clock::wall_now(),
+        ) {
+            let err = failure.to_aws_error(service);
+            return with_request_id(error_response(service, &err, &request_id), &request_id);
+        }
+    }
+    let form = (service != Service::Eks).then(|| query_request(&parts.method, query, &body));
+    let op = operation::operation_name(service, &parts.method, path, form.as_ref());
+    if let Some((err, fault)) = crate::faults::inject(&emulator, service, &op).await {
+        let response = error_response(service, &err, &request_id);
+        return with_request_id(crate::faults::mark(response, &fault), &request_id);
+    }
+    let form = form.unwrap_or_default();
     let response = match service {
         Service::Eks => crate::eks::route(&emulator, &ctx, &parts.method, path, query, &body),
-        Service::Sts => crate::sts::handle(
-            &emulator,
-            &ctx,
-            &query_request(&parts.method, query, &body),
-            &parts.headers,
-        ),
-        Service::Iam => {
-            crate::iam::handle(&emulator, &ctx, &query_request(&parts.method, query, &body))
-        }
-        Service::CloudFormation => crate::cloudformation::handle(
-            &emulator,
-            &ctx,
-            &query_request(&parts.method, query, &body),
-        ),
-        Service::Ec2 => {
-            crate::ec2::handle(&emulator, &ctx, &query_request(&parts.method, query, &body))
-        }
+        Service::Sts => crate::sts::handle(&emulator, &ctx, &form, &parts.headers),
+        Service::Iam => crate::iam::handle(&emulator, &ctx, &form),
+        Service::CloudFormation => crate::cloudformation::handle(&emulator, &ctx, &form),
+        Service::Ec2 => crate::ec2::handle(&emulator, &ctx, &form),
     };
     with_request_id(response, &request_id)
+}
+
+/// An error in `service`'s protocol: restJson1 for EKS, the awsQuery envelope with the service's
+/// namespace for CloudFormation, IAM and STS, EC2's own XML.
+#[must_use]
+pub fn error_response(service: Service, err: &AwsError, request_id: &str) -> Response {
+    match service {
+        Service::Eks => err.to_rest_json(),
+        Service::Sts => err.to_query_xml(crate::sts::XMLNS, request_id),
+        Service::Iam => err.to_query_xml(crate::iam::XMLNS, request_id),
+        Service::CloudFormation => err.to_query_xml(crate::cloudformation::XMLNS, request_id),
+        Service::Ec2 => err.to_ec2_xml(request_id),
+    }
 }
 
 fn with_request_id(mut response: Response, request_id: &str) -> Response {

@@ -1,0 +1,491 @@
+//! The two schedulers of an EKS cluster. `fargate-scheduler` takes the pods the Fargate mutation
+//! gave it: a supported pod under an ACTIVE profile gets capacity (a [`Step::FargateBind`] after the
+//! realistic delay, an IP from one of the profile's subnets); an unsupported one stays Pending with the
+//! real `FailedScheduling` message; one that matches no profile stays Pending with the selector
+//! crate's explanation. `default-scheduler` binds other pods to a feasible node (taints, node
+//! selector and affinity, pod count, CPU/memory), or leaves them Pending with the real
+//! `0/N nodes are available: …` / `no nodes available to schedule pods`. Also the eviction of pods
+//! whose profile went away.
+
+use std::collections::BTreeMap;
+
+use fargate_selector::{choose_profile, explain, PodFacts, FARGATE_PROFILE_LABEL};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Node, NodeSelectorRequirement, Pod, PodSpec, Taint, Toleration,
+};
+
+use super::cluster::Kube;
+use super::events::{self, Type};
+use super::fargate::{self, parse_quantity, LOGGING_ANNOTATION, SCHEDULER_NAME};
+use super::kubelet::{self, set_condition};
+use super::nodes::{self, pick_ip};
+use super::stages::Step;
+use super::store::{name_of, uid_of};
+
+/// Schedules every pod waiting for a node, and starts pods bound by their creator.
+pub fn schedule(k: &mut Kube<'_>) {
+    let live: std::collections::BTreeSet<String> =
+        k.c.all::<Pod>()
+            .map(|p| uid_of(&p.metadata).to_owned())
+            .collect();
+    k.c.reported.retain(|uid, _| live.contains(uid));
+    let waiting: Vec<Pod> =
+        k.c.all::<Pod>()
+            .filter(|p| {
+                p.metadata.deletion_timestamp.is_none()
+                    && k.c.steps.pending(uid_of(&p.metadata)).is_none()
+                    && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending")
+            })
+            .cloned()
+            .collect();
+    for pod in waiting {
+        let spec = pod.spec.clone().unwrap_or_default();
+        match spec.node_name.as_deref() {
+            Some(node) if !node.is_empty() => {
+                let created = pod
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.container_statuses.as_ref())
+                    .is_some();
+                if !created && k.c.get::<Node>(None, node).is_some() {
+                    let node = node.to_owned();
+                    kubelet::bind(k, pod, &node, None);
+                }
+            }
+            _ => match spec.scheduler_name.as_deref() {
+                Some(SCHEDULER_NAME) => fargate_schedule(k, pod),
+                Some("default-scheduler") | None => default_schedule(k, pod),
+                Some(_) => {}
+            },
+        }
+    }
+}
+
+/// Reports a scheduling failure once per distinct message: condition and event.
+fn unschedulable(k: &mut Kube<'_>, mut pod: Pod, reason: &str, message: &str, component: &str) {
+    let uid = uid_of(&pod.metadata).to_owned();
+    if k.c.reported.get(&uid).map(String::as_str) == Some(message) {
+        return;
+    }
+    k.c.reported.insert(uid, message.to_owned());
+    let now = k.now;
+    set_condition(
+        &mut pod,
+        now,
+        "PodScheduled",
+        "False",
+        Some(reason),
+        Some(message),
+    );
+    let reference = events::reference(&pod);
+    k.c.put(pod);
+    events::record(
+        k,
+        reference,
+        Type::Warning,
+        "FailedScheduling",
+        message,
+        component,
+        None,
+    );
+}
+
+fn fargate_schedule(k: &mut Kube<'_>, mut pod: Pod) {
+    let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+    let profiles = k.facts.selector_profiles();
+    let facts = PodFacts::new(
+        &namespace,
+        pod.metadata.labels.as_ref(),
+        pod.metadata.annotations.as_ref(),
+    );
+    let Some(profile) = choose_profile(&facts, &profiles).map(|p| p.name.clone()) else {
+        let summary = explain(&facts, &profiles).summary();
+        unschedulable(k, pod, "Unschedulable", &summary, SCHEDULER_NAME);
+        return;
+    };
+    let spec = pod.spec.clone().unwrap_or_default();
+    if let Err(refusal) = fargate::check_supported(&spec) {
+        unschedulable(k, pod, refusal.reason(), &refusal.message(), SCHEDULER_NAME);
+        return;
+    }
+    let Some(profile_facts) = k.facts.profile(&profile).cloned() else {
+        return;
+    };
+    if profile_facts.subnets.is_empty() {
+        unschedulable(
+            k,
+            pod,
+            "Unschedulable",
+            "Pod provisioning timed out (will retry) for pod",
+            SCHEDULER_NAME,
+        );
+        return;
+    }
+    let subnet = profile_facts.subnets[k
+        .ids
+        .below(u32::try_from(profile_facts.subnets.len()).unwrap_or(1))
+        as usize]
+        .clone();
+    let used = nodes::used_ips(k);
+    let Some(ip) = pick_ip(&subnet.cidr, k.ids, &used) else {
+        unschedulable(
+            k,
+            pod,
+            "Unschedulable",
+            "Pod provisioning timed out (will retry) for pod",
+            SCHEDULER_NAME,
+        );
+        return;
+    };
+    // Logging: enabled when the aws-observability namespace has the aws-logging ConfigMap.
+    let logging =
+        k.c.get::<ConfigMap>(Some("aws-observability"), "aws-logging")
+            .is_some();
+    let (annotation, event_type, reason, message) = if logging {
+        (
+            "LoggingEnabled",
+            Type::Normal,
+            "LoggingEnabled",
+            "Successfully enabled logging for pod".to_owned(),
+        )
+    } else {
+        (
+            "LoggingDisabled: LOGGING_CONFIGMAP_NOT_FOUND",
+            Type::Warning,
+            "LoggingDisabled",
+            "Disabled logging because aws-logging configmap was not found. configmap \"aws-logging\" not found".to_owned(),
+        )
+    };
+    pod.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(LOGGING_ANNOTATION.to_owned(), annotation.to_owned());
+    pod.metadata
+        .labels
+        .get_or_insert_with(Default::default)
+        .entry(FARGATE_PROFILE_LABEL.to_owned())
+        .or_insert_with(|| profile.clone());
+    let name = name_of(&pod.metadata).to_owned();
+    let uid = uid_of(&pod.metadata).to_owned();
+    let reference = events::reference(&pod);
+    k.c.reported.remove(&uid);
+    k.c.put(pod);
+    events::record(
+        k,
+        reference,
+        event_type,
+        reason,
+        &message,
+        SCHEDULER_NAME,
+        None,
+    );
+    let now = k.now;
+    k.c.steps.schedule(
+        now,
+        k.timing,
+        &namespace,
+        &name,
+        &uid,
+        Step::FargateBind {
+            profile,
+            subnet,
+            ip,
+        },
+    );
+}
+
+/// Whether `toleration` tolerates `taint`.
+fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
+    let effect_ok = toleration
+        .effect
+        .as_deref()
+        .is_none_or(|e| e.is_empty() || e == taint.effect);
+    let key_ok = match toleration.operator.as_deref() {
+        Some("Exists") => toleration
+            .key
+            .as_deref()
+            .is_none_or(|k| k.is_empty() || k == taint.key),
+        _ => {
+            toleration.key.as_deref() == Some(taint.key.as_str())
+                && toleration.value.as_deref().unwrap_or_default()
+                    == taint.value.as_deref().unwrap_or_default()
+        }
+    };
+    effect_ok && key_ok
+}
+
+/// The first taint of `node` (NoSchedule/NoExecute) that `spec` does not tolerate.
+#[must_use]
+pub fn untolerated_taint(spec: &PodSpec, node: &Node) -> Option<Taint> {
+    let tolerations = spec.tolerations.clone().unwrap_or_default();
+    node.spec
+        .as_ref()
+        .and_then(|s| s.taints.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+        .find(|t| !tolerations.iter().any(|tol| tolerates(tol, t)))
+}
+
+fn requirement_matches(req: &NodeSelectorRequirement, value: Option<&str>) -> bool {
+    let values = req.values.clone().unwrap_or_default();
+    match req.operator.as_str() {
+        "In" => value.is_some_and(|v| values.iter().any(|x| x == v)),
+        "NotIn" => value.is_none_or(|v| values.iter().all(|x| x != v)),
+        "Exists" => value.is_some(),
+        "DoesNotExist" => value.is_none(),
+        "Gt" | "Lt" => {
+            let (Some(v), Some(bound)) = (
+                value.and_then(|v| v.parse::<i64>().ok()),
+                values.first().and_then(|b| b.parse::<i64>().ok()),
+            ) else {
+                return false;
+            };
+            if req.operator == "Gt" {
+                v > bound
+            } else {
+                v < bound
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether `node` satisfies the pod's `nodeSelector` and required node affinity.
+#[must_use]
+pub fn matches_node(spec: &PodSpec, node: &Node) -> bool {
+    let labels = node.metadata.labels.clone().unwrap_or_default();
+    let selector_ok = spec
+        .node_selector
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
+    let required = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|na| {
+            na.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
+    let affinity_ok = required.is_none_or(|r| {
+        r.node_selector_terms.iter().any(|term| {
+            term.match_expressions
+                .iter()
+                .flatten()
+                .all(|req| requirement_matches(req, labels.get(&req.key).map(String::as_str)))
+                && term.match_fields.iter().flatten().all(|req| {
+                    let value = (req.key == "metadata.name").then(|| name_of(&node.metadata));
+                    requirement_matches(req, value)
+                })
+        })
+    });
+    selector_ok && affinity_ok
+}
+
+fn requests(spec: &PodSpec, resource: &str) -> f64 {
+    spec.containers
+        .iter()
+        .filter_map(|c| {
+            let r = c.resources.as_ref()?;
+            r.requests
+                .as_ref()
+                .and_then(|q| q.get(resource))
+                .or_else(|| r.limits.as_ref()?.get(resource))
+        })
+        .filter_map(|q| parse_quantity(&q.0))
+        .sum()
+}
+
+fn allocatable(node: &Node, resource: &str) -> f64 {
+    node.status
+        .as_ref()
+        .and_then(|s| s.allocatable.as_ref())
+        .and_then(|a| a.get(resource))
+        .and_then(|q| parse_quantity(&q.0))
+        .unwrap_or(0.0)
+}
+
+/// Why `node` cannot take the pod (the scheduler's reason text), or `None` when it can.
+fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bool)> {
+    if node
+        .spec
+        .as_ref()
+        .and_then(|s| s.unschedulable)
+        .unwrap_or(false)
+    {
+        return Some(("node(s) were unschedulable".to_owned(), false));
+    }
+    if let Some(taint) = untolerated_taint(spec, node) {
+        return Some((
+            format!(
+                "node(s) had untolerated taint {{{}: {}}}",
+                taint.key,
+                taint.value.unwrap_or_default()
+            ),
+            false,
+        ));
+    }
+    if !matches_node(spec, node) {
+        return Some((
+            "node(s) didn't match Pod's node affinity/selector".to_owned(),
+            false,
+        ));
+    }
+    let name = name_of(&node.metadata);
+    let on_node: Vec<&Pod> =
+        k.c.all::<Pod>()
+            .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name))
+            .collect();
+    if on_node.len() as f64 >= allocatable(node, "pods") {
+        return Some(("Too many pods".to_owned(), true));
+    }
+    for resource in ["cpu", "memory"] {
+        let used: f64 = on_node
+            .iter()
+            .filter_map(|p| p.spec.as_ref())
+            .map(|s| requests(s, resource))
+            .sum();
+        if used + requests(spec, resource) > allocatable(node, resource) {
+            return Some((format!("Insufficient {resource}"), true));
+        }
+    }
+    None
+}
+
+/// The scheduler's message when no node fits.
+#[must_use]
+pub fn fit_error(total: usize, refusals: &[(String, bool)]) -> String {
+    if total == 0 {
+        return "no nodes available to schedule pods".to_owned();
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let (mut helpful, mut not_helpful) = (0, 0);
+    for (reason, preemptable) in refusals {
+        *counts.entry(reason).or_default() += 1;
+        if *preemptable {
+            helpful += 1;
+        } else {
+            not_helpful += 1;
+        }
+    }
+    let mut reasons: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    reasons.sort();
+    let mut preemption = Vec::new();
+    if helpful > 0 {
+        preemption.push(format!(
+            "{helpful} No preemption victims found for incoming pod"
+        ));
+    }
+    if not_helpful > 0 {
+        preemption.push(format!(
+            "{not_helpful} Preemption is not helpful for scheduling"
+        ));
+    }
+    preemption.sort();
+    format!(
+        "0/{total} nodes are available: {}. preemption: 0/{total} nodes are available: {}.",
+        reasons.join(", "),
+        preemption.join(", ")
+    )
+}
+
+fn default_schedule(k: &mut Kube<'_>, pod: Pod) {
+    let spec = pod.spec.clone().unwrap_or_default();
+    let nodes: Vec<Node> = k.c.cloned::<Node>();
+    let mut refusals = Vec::new();
+    let mut feasible: Vec<(usize, String)> = Vec::new();
+    for node in &nodes {
+        match node_refusal(k, &spec, node) {
+            Some(refusal) => refusals.push(refusal),
+            None => {
+                let name = name_of(&node.metadata).to_owned();
+                let load = k
+                    .c
+                    .all::<Pod>()
+                    .filter(|p| {
+                        p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name.as_str())
+                    })
+                    .count();
+                feasible.push((load, name));
+            }
+        }
+    }
+    feasible.sort();
+    match feasible.first() {
+        Some((_, node)) => {
+            let node = node.clone();
+            k.c.reported.remove(uid_of(&pod.metadata));
+            kubelet::bind(k, pod, &node, Some("default-scheduler"));
+        }
+        None => {
+            let message = fit_error(nodes.len(), &refusals);
+            unschedulable(k, pod, "Unschedulable", &message, "default-scheduler");
+        }
+    }
+}
+
+/// Deletes the pods Fargate runs under a profile that is no longer ACTIVE (deleted, or being
+/// deleted). Their controllers re-create them, and admission places the new pods again.
+pub fn evict_from_deleted_profiles(k: &mut Kube<'_>) {
+    let active: Vec<String> = k
+        .facts
+        .profiles
+        .iter()
+        .filter(|p| p.status == fargate_selector::ProfileStatus::Active)
+        .map(|p| p.name.clone())
+        .collect();
+    let doomed: Vec<(String, String, String)> =
+        k.c.all::<Pod>()
+            .filter(|p| {
+                p.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()) == Some(SCHEDULER_NAME)
+            })
+            .filter(|p| {
+                p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
+                    || matches!(
+                        k.c.steps.pending(uid_of(&p.metadata)).map(|d| &d.step),
+                        Some(Step::FargateBind { .. })
+                    )
+            })
+            .filter(|p| {
+                p.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(FARGATE_PROFILE_LABEL))
+                    .is_some_and(|profile| !active.contains(profile))
+            })
+            .map(|p| {
+                (
+                    p.metadata.namespace.clone().unwrap_or_default(),
+                    name_of(&p.metadata).to_owned(),
+                    uid_of(&p.metadata).to_owned(),
+                )
+            })
+            .collect();
+    for (namespace, name, uid) in doomed {
+        k.c.steps.cancel(&uid);
+        k.c.remove::<Pod>(Some(&namespace), &name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_errors_read_as_the_scheduler_writes_them() {
+        assert_eq!(fit_error(0, &[]), "no nodes available to schedule pods");
+        let taint = (
+            "node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}".to_owned(),
+            false,
+        );
+        assert_eq!(
+            fit_error(2, &[taint.clone(), taint.clone()]),
+            "0/2 nodes are available: 2 node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+        );
+        assert_eq!(
+            fit_error(3, &[taint.clone(), taint, ("Insufficient cpu".to_owned(), true)]),
+            "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+        );
+    }
+}

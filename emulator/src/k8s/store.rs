@@ -1,0 +1,343 @@
+//! The objects of one cluster: a store per kind keyed as etcd keys them (`<namespace>/<name>`, so lists
+//! come out in the apiserver's order), one resourceVersion counter, and a bounded log of changes that
+//! watches replay from a resourceVersion. Every write goes through [`KubeCluster::create`],
+//! [`KubeCluster::put`] or [`KubeCluster::remove`], which stamp the resourceVersion and log the change;
+//! a write that changes nothing is dropped, so controllers can write unconditionally.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::kinds::Kind;
+use super::stages::PodSteps;
+use crate::clock::Timestamp;
+use crate::ids::IdGen;
+
+/// How many changes the watch log keeps per cluster; a watch from an older resourceVersion gets 410.
+pub const LOG_CAPACITY: usize = 1024;
+
+/// The objects of one kind, by `<namespace>/<name>` (or `<name>` when cluster-scoped).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Store<K>(pub BTreeMap<String, K>);
+
+impl<K> Default for Store<K> {
+    fn default() -> Self {
+        Self(BTreeMap::new())
+    }
+}
+
+/// The store key of an object: `<namespace>/<name>`, or `<name>` for cluster-scoped kinds.
+#[must_use]
+pub fn key(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+        _ => name.to_owned(),
+    }
+}
+
+/// The store key of `obj`.
+#[must_use]
+pub fn key_of<K: Kind>(obj: &K) -> String {
+    let meta = obj.metadata();
+    key(
+        meta.namespace.as_deref().filter(|_| K::info().namespaced),
+        meta.name.as_deref().unwrap_or_default(),
+    )
+}
+
+/// Every kind's store.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct Objects {
+    pub namespaces: Store<Namespace>,
+    pub nodes: Store<Node>,
+    pub pods: Store<Pod>,
+    pub configmaps: Store<ConfigMap>,
+    pub secrets: Store<Secret>,
+    pub serviceaccounts: Store<ServiceAccount>,
+    pub services: Store<Service>,
+    pub events: Store<Event>,
+    pub deployments: Store<Deployment>,
+    pub replicasets: Store<ReplicaSet>,
+    pub daemonsets: Store<DaemonSet>,
+}
+
+/// One logged change, as a watch sees it.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The resourceVersion the change produced.
+    pub rv: u64,
+    /// The resource's plural.
+    pub resource: &'static str,
+    /// The object's namespace (empty when cluster-scoped).
+    pub namespace: String,
+    /// The object before the change (`None` when created).
+    pub before: Option<Value>,
+    /// The object after the change; for a deletion, the last state stamped with the deletion's
+    /// resourceVersion, as the apiserver sends it.
+    pub after: Value,
+    /// Whether the object is gone.
+    pub deleted: bool,
+}
+
+/// The Kubernetes side of one EKS cluster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KubeCluster {
+    /// The EKS cluster's name.
+    pub name: String,
+    /// When the control plane came up (the default objects' creation time).
+    pub created_at: Timestamp,
+    /// The last resourceVersion given out.
+    pub rv: u64,
+    /// The last virtual time the controllers ran at.
+    pub last_run: Timestamp,
+    /// Fingerprint of the cluster facts the controllers last saw.
+    pub facts_fingerprint: u64,
+    /// The objects.
+    pub objects: Objects,
+    /// Pending pod lifecycle steps.
+    pub steps: PodSteps,
+    /// Scheduling failures already reported, by pod uid (so an event is emitted once per reason).
+    pub reported: BTreeMap<String, String>,
+    /// This cluster's own id stream (uids, generated names, IPs), seeded from the cluster's identity,
+    /// so that Kubernetes activity never shifts the ids the AWS side hands out.
+    pub ids: IdGen,
+    /// Recent changes, for watches. Runtime cache: not persisted (a watch from before a restart
+    /// gets 410 and relists, as after an etcd compaction).
+    #[serde(skip)]
+    pub log: VecDeque<Change>,
+}
+
+impl KubeCluster {
+    /// An empty cluster.
+    #[must_use]
+    pub fn new(name: &str, created_at: Timestamp, ids: IdGen) -> Self {
+        Self {
+            name: name.to_owned(),
+            created_at,
+            rv: 0,
+            last_run: created_at,
+            facts_fingerprint: 0,
+            objects: Objects::default(),
+            steps: PodSteps::default(),
+            reported: BTreeMap::new(),
+            ids,
+            log: VecDeque::new(),
+        }
+    }
+
+    /// The oldest resourceVersion a watch can start from (a watch needs every change after it).
+    #[must_use]
+    pub fn oldest_watchable(&self) -> u64 {
+        self.log.front().map_or(self.rv, |c| c.rv.saturating_sub(1))
+    }
+
+    /// The object `namespace`/`name`.
+    #[must_use]
+    pub fn get<K: Kind>(&self, namespace: Option<&str>, name: &str) -> Option<&K> {
+        K::store(&self.objects).0.get(&key(namespace, name))
+    }
+
+    /// Every object of a kind, in key order.
+    pub fn all<K: Kind>(&self) -> impl Iterator<Item = &K> {
+        K::store(&self.objects).0.values()
+    }
+
+    /// Every object of a kind in `namespace`.
+    pub fn in_namespace<'a, K: Kind>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a K> {
+        self.all::<K>()
+            .filter(move |o| o.metadata().namespace.as_deref() == Some(namespace))
+    }
+
+    /// Clones of every object of a kind (to change them while walking).
+    #[must_use]
+    pub fn cloned<K: Kind>(&self) -> Vec<K> {
+        self.all::<K>().cloned().collect()
+    }
+
+    fn next_rv(&mut self) -> u64 {
+        self.rv += 1;
+        self.rv
+    }
+
+    fn log_change(&mut self, change: Change) {
+        if self.log.len() >= LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(change);
+    }
+
+    /// Stores a new object: gives it a uid, resourceVersion, creationTimestamp (and generation 1 for
+    /// kinds that have one), and a name from `generateName` if it has none. Returns the stored object.
+    /// The caller has checked that the key is free.
+    pub fn create<K: Kind>(&mut self, mut obj: K, now: Timestamp, ids: &mut IdGen) -> K {
+        let rv = self.next_rv();
+        let meta = obj.metadata_mut();
+        if meta.name.as_deref().unwrap_or_default().is_empty() {
+            let prefix = meta.generate_name.clone().unwrap_or_default();
+            meta.name = Some(format!("{prefix}{}", ids.k8s_suffix(5)));
+        }
+        meta.uid = Some(ids.uuid_v4());
+        meta.resource_version = Some(rv.to_string());
+        meta.creation_timestamp = Some(time(now));
+        if K::GENERATION {
+            meta.generation = Some(1);
+        }
+        if !K::info().namespaced {
+            meta.namespace = None;
+        }
+        let key = key_of(&obj);
+        let after = to_value(&obj);
+        self.log_change(Change {
+            rv,
+            resource: K::info().plural,
+            namespace: namespace_of(&obj),
+            before: None,
+            after,
+            deleted: false,
+        });
+        K::store_mut(&mut self.objects).0.insert(key, obj.clone());
+        obj
+    }
+
+    /// Replaces a stored object by `obj` (same key) if anything differs, stamping a new
+    /// resourceVersion. Returns whether it changed. An object that is not stored is ignored.
+    pub fn put<K: Kind>(&mut self, mut obj: K) -> bool {
+        let key = key_of(&obj);
+        let Some(current) = K::store(&self.objects).0.get(&key) else {
+            return false;
+        };
+        obj.metadata_mut().resource_version = current.metadata().resource_version.clone();
+        let before = to_value(current);
+        if to_value(&obj) == before {
+            return false;
+        }
+        let rv = self.next_rv();
+        obj.metadata_mut().resource_version = Some(rv.to_string());
+        self.log_change(Change {
+            rv,
+            resource: K::info().plural,
+            namespace: namespace_of(&obj),
+            before: Some(before),
+            after: to_value(&obj),
+            deleted: false,
+        });
+        K::store_mut(&mut self.objects).0.insert(key, obj);
+        true
+    }
+
+    /// Removes an object; returns its last state (stamped with the deletion's resourceVersion).
+    pub fn remove<K: Kind>(&mut self, namespace: Option<&str>, name: &str) -> Option<K> {
+        let mut obj = K::store_mut(&mut self.objects)
+            .0
+            .remove(&key(namespace, name))?;
+        let before = to_value(&obj);
+        let rv = self.next_rv();
+        obj.metadata_mut().resource_version = Some(rv.to_string());
+        self.log_change(Change {
+            rv,
+            resource: K::info().plural,
+            namespace: namespace_of(&obj),
+            before: Some(before),
+            after: to_value(&obj),
+            deleted: true,
+        });
+        Some(obj)
+    }
+}
+
+fn namespace_of<K: Kind>(obj: &K) -> String {
+    obj.metadata().namespace.clone().unwrap_or_default()
+}
+
+/// An object as JSON (k8s-openapi types always serialise).
+#[must_use]
+pub fn to_value<K: Serialize>(obj: &K) -> Value {
+    serde_json::to_value(obj).unwrap_or(Value::Null)
+}
+
+/// A `metav1.Time` at a virtual instant (second precision on the wire).
+#[must_use]
+pub fn time(at: Timestamp) -> Time {
+    let millis = i64::try_from(at.0).unwrap_or(i64::MAX);
+    Time(k8s_openapi::jiff::Timestamp::from_millisecond(millis).unwrap_or_default())
+}
+
+/// The virtual instant of a `metav1.Time`.
+#[must_use]
+pub fn instant(time: &Time) -> Timestamp {
+    Timestamp(u64::try_from(time.0.as_millisecond()).unwrap_or(0))
+}
+
+/// `metadata.name`, or `""`.
+#[must_use]
+pub fn name_of(meta: &ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or_default()
+}
+
+/// `metadata.uid`, or `""`.
+#[must_use]
+pub fn uid_of(meta: &ObjectMeta) -> &str {
+    meta.uid.as_deref().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(ns: &str, name: &str) -> Pod {
+        Pod {
+            metadata: ObjectMeta {
+                namespace: Some(ns.into()),
+                name: Some(name.into()),
+                ..ObjectMeta::default()
+            },
+            ..Pod::default()
+        }
+    }
+
+    #[test]
+    fn writes_stamp_resource_versions_and_log_changes() {
+        let mut c = KubeCluster::new("c", Timestamp(0), IdGen::new(0));
+        let mut ids = IdGen::new(0);
+        let created = c.create(pod("dev", "nginx"), Timestamp(1000), &mut ids);
+        assert_eq!(created.metadata.resource_version.as_deref(), Some("1"));
+        assert!(!c.put(created.clone()), "an unchanged write is dropped");
+        let mut changed = created.clone();
+        changed.metadata.labels = Some([("a".to_owned(), "b".to_owned())].into());
+        assert!(c.put(changed));
+        assert_eq!(
+            c.get::<Pod>(Some("dev"), "nginx")
+                .unwrap()
+                .metadata
+                .resource_version
+                .as_deref(),
+            Some("2")
+        );
+        let gone = c.remove::<Pod>(Some("dev"), "nginx").unwrap();
+        assert_eq!(gone.metadata.resource_version.as_deref(), Some("3"));
+        let kinds: Vec<(u64, bool)> = c.log.iter().map(|ch| (ch.rv, ch.deleted)).collect();
+        assert_eq!(kinds, [(1, false), (2, false), (3, true)]);
+    }
+
+    #[test]
+    fn keys_sort_as_etcd_keys() {
+        let mut c = KubeCluster::new("c", Timestamp(0), IdGen::new(0));
+        let mut ids = IdGen::new(0);
+        for (ns, name) in [("kube-system", "a"), ("dev", "z"), ("default", "m")] {
+            c.create(pod(ns, name), Timestamp(0), &mut ids);
+        }
+        let order: Vec<&str> = c
+            .all::<Pod>()
+            .map(|p| p.metadata.namespace.as_deref().unwrap())
+            .collect();
+        assert_eq!(order, ["default", "dev", "kube-system"]);
+    }
+}

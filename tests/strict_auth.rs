@@ -1,0 +1,231 @@
+//! `--strict-auth`: the Rust SDK and the `aws` CLI signing with the configured secret pass (header
+//! signatures over paths that need double encoding and over bodies, and the presigned STS URL inside
+//! an `aws eks get-token` token); a wrong secret, an unknown key or no signature at all get AWS's own
+//! codes in each protocol.
+
+mod support;
+
+use aws_credential_types::Credentials;
+use aws_sdk_eks::error::ProvideErrorMetadata;
+use base64::Engine;
+use eks_emulator::Config;
+use support::{http_raw, run, run_json, TestEmulator};
+
+async fn strict() -> TestEmulator {
+    TestEmulator::start_with(Config {
+        strict_auth: true,
+        credentials: vec![
+            "AKIDTEST:secret".parse().unwrap(),
+            "AKIDOTHER:other:with:colons".parse().unwrap(),
+        ],
+        ..Config::for_tests()
+    })
+    .await
+}
+
+/// An SDK config like the test support's, with other credentials.
+async fn sdk_config_with(emu: &TestEmulator, key: &str, secret: &str) -> aws_config::SdkConfig {
+    emu.sdk_config("us-east-1")
+        .await
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                key, secret, None, None, "static",
+            )),
+        )
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_with_the_right_secret_passes_and_with_a_wrong_one_gets_each_protocols_error() {
+    let emu = strict().await;
+    let good = emu.sdk_config("us-east-1").await;
+    let eks = aws_sdk_eks::Client::new(&good);
+    eks.list_clusters()
+        .send()
+        .await
+        .expect("signed with the secret");
+    // A body (hashed into the signature) and a path with an ARN in one segment (double-encoded).
+    eks.create_cluster()
+        .name("signed")
+        .role_arn("arn:aws:iam::123456789012:role/r")
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids("subnet-a")
+                .subnet_ids("subnet-b")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("a signed POST with a body");
+    let tags = eks
+        .list_tags_for_resource()
+        .resource_arn("arn:aws:eks:us-east-1:123456789012:cluster/signed")
+        .send()
+        .await
+        .expect("a signed path holding an encoded ARN");
+    assert!(tags.tags().is_none_or(|t| t.is_empty()));
+    aws_sdk_sts::Client::new(&good)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("STS signed with the secret");
+    aws_sdk_cloudformation::Client::new(&good)
+        .list_stacks()
+        .send()
+        .await
+        .expect("CloudFormation signed with the secret");
+    let other = sdk_config_with(&emu, "AKIDOTHER", "other:with:colons").await;
+    aws_sdk_eks::Client::new(&other)
+        .list_clusters()
+        .send()
+        .await
+        .expect("a second configured key, whose secret holds colons");
+
+    let wrong = sdk_config_with(&emu, "AKIDTEST", "not-the-secret").await;
+    let err = aws_sdk_eks::Client::new(&wrong)
+        .list_clusters()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidSignatureException"));
+    assert_eq!(
+        err.message(),
+        Some("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+    );
+    let err = aws_sdk_sts::Client::new(&wrong)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
+    let err = aws_sdk_cloudformation::Client::new(&wrong)
+        .list_stacks()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
+
+    let unknown = sdk_config_with(&emu, "AKIDNOBODY", "secret").await;
+    let err = aws_sdk_eks::Client::new(&unknown)
+        .list_clusters()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("UnrecognizedClientException"));
+    assert_eq!(
+        err.message(),
+        Some("The security token included in the request is invalid.")
+    );
+    let err = aws_sdk_sts::Client::new(&unknown)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidClientTokenId"));
+
+    let addr = emu.running.addresses().aws.to_string();
+    let (status, headers, body) = http_raw(&addr, "GET", "/clusters", &[], b"");
+    assert_eq!(status, 403);
+    assert!(headers
+        .iter()
+        .any(|(k, v)| k == "x-amzn-errortype" && v == "MissingAuthenticationTokenException"));
+    assert!(String::from_utf8_lossy(&body).contains("Missing Authentication Token"));
+    let (_, _, body) = http_raw(
+        &addr,
+        "GET",
+        "/clusters",
+        &[
+            ("authorization", &support::fake_auth("eks", "us-east-1")),
+            ("x-amz-date", "20260101T000000Z"),
+        ],
+        b"",
+    );
+    assert!(
+        String::from_utf8_lossy(&body)
+            .contains("Signature expired: 20260101T000000Z is now earlier than"),
+        "a signature from another day is expired before it is checked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_passes_with_the_secret_and_fails_with_a_wrong_one() {
+    let emu = strict().await;
+    let listed = run_json(emu.aws("us-east-1").args(["eks", "list-clusters"]));
+    assert_eq!(listed["clusters"], serde_json::json!([]));
+    run_json(emu.aws("us-east-1").args([
+        "eks",
+        "create-cluster",
+        "--name",
+        "cli",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/r",
+        "--resources-vpc-config",
+        "subnetIds=subnet-a,subnet-b",
+    ]));
+    run_json(emu.aws("us-east-1").args(["sts", "get-caller-identity"]));
+    run_json(emu.aws("us-east-1").args(["cloudformation", "list-stacks"]));
+
+    let out = run(emu
+        .aws("us-east-1")
+        .env("AWS_SECRET_ACCESS_KEY", "wrong")
+        .args(["eks", "list-clusters"]));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("An error occurred (InvalidSignatureException) when calling the ListClusters operation: The request signature we calculated does not match"),
+        "{stderr}"
+    );
+    let out = run(emu
+        .aws("us-east-1")
+        .env("AWS_SECRET_ACCESS_KEY", "wrong")
+        .args(["sts", "get-caller-identity"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(SignatureDoesNotMatch)"), "{stderr}");
+    let out = run(emu
+        .aws("us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDNOBODY")
+        .args(["sts", "get-caller-identity"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(InvalidClientTokenId)"), "{stderr}");
+}
+
+/// The presigned STS URL inside an `aws eks get-token` token, fetched as aws-iam-authenticator
+/// does (with `x-k8s-aws-id` and `accept: application/json`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_eks_get_token_presigned_url_verifies_only_for_its_cluster() {
+    let emu = strict().await;
+    let token = run_json(
+        emu.aws("us-east-1")
+            .args(["eks", "get-token", "--cluster-name", "demo"]),
+    );
+    let token = token["status"]["token"].as_str().unwrap();
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.strip_prefix("k8s-aws-v1.").unwrap())
+        .unwrap();
+    let url = String::from_utf8(url).unwrap();
+    let addr = emu.running.addresses().aws.to_string();
+    let path_and_query = url
+        .split_once(&addr)
+        .unwrap_or_else(|| panic!("the token's URL names the endpoint: {url}"))
+        .1;
+    let fetch = |cluster: &str| {
+        http_raw(
+            &addr,
+            "GET",
+            path_and_query,
+            &[("x-k8s-aws-id", cluster), ("accept", "application/json")],
+            b"",
+        )
+    };
+    let (status, _, body) = fetch("demo");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        json["GetCallerIdentityResponse"]["GetCallerIdentityResult"]["Account"],
+        "123456789012"
+    );
+    let (status, _, body) = fetch("another-cluster");
+    assert_eq!(status, 403);
+    assert!(String::from_utf8_lossy(&body).contains("<Code>SignatureDoesNotMatch</Code>"));
+}
