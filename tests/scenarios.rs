@@ -36,5 +36,8 @@ async fn every_scenario_plays_on_the_embedded_emulator() {
         .filter(|r| matches!(r.verdict, Verdict::Failed(_)))
         .map(|r| r.name.as_str())
         .collect();
-    assert!(failed.is_empty(), "failed scenarios: {failed:?} (transcript above)");
+    assert!(
+        failed.is_empty(),
+        "failed scenarios: {failed:?} (transcript above)"
+    );
 }

@@ -904,7 +904,16 @@ impl Player<'_> {
                         "⚠ step {}: pending {name} expectations ({reason}) do not hold yet:",
                         step.number
                     ));
-                    self.show_mismatches(&found);
+                    for m in &found {
+                        if m.expected.lines().count() > 1 {
+                            self.say(format!("    {}:", m.what));
+                            for line in m.expected.lines() {
+                                self.say(format!("      | {line}"));
+                            }
+                        } else {
+                            self.say(format!("    {}: {}", m.what, m.expected));
+                        }
+                    }
                     self.pending_notes.push((step.number, reason.clone()));
                 }
             }
