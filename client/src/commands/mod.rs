@@ -141,7 +141,10 @@ pub async fn connect(ctx: &Context, g: &GlobalArgs, region: Option<&str>) -> Aws
         region: region
             .filter(|r| !r.is_empty())
             .map(str::to_owned)
-            .or_else(|| g.region.clone().filter(|r| !r.is_empty())),
+            .or_else(|| g.region.clone().filter(|r| !r.is_empty()))
+            // The SDK's own environment lookup reads the process's; a context's wins.
+            .or_else(|| ctx.var("AWS_REGION").map(str::to_owned))
+            .or_else(|| ctx.var("AWS_DEFAULT_REGION").map(str::to_owned)),
         profile: g
             .profile
             .clone()
