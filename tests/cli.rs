@@ -1,12 +1,13 @@
 //! `ekscli` transcripts (exit code, stdout, stderr) against an in-process emulator with a manual
 //! clock and seed 0. `ekscli` runs in-process too ([`ekscli::run_with`]) with a fixed context:
-//! static credentials, no environment, a seeded name generator, a fixed clock for `-v 4`
-//! timestamps, and a sleeper that moves the emulator's clock instead of sleeping. The only
-//! filters are the emulator's port and temp paths.
+//! static credentials, an environment holding only a temp `HOME`, a seeded name generator, a
+//! fixed clock for `-v 4` timestamps, and a sleeper that moves the emulator's clock instead of
+//! sleeping. The only filters are the emulator's port, temp paths and the CA.
 //!
-//! These cover what the emulator serves today (EKS clusters and STS). The profile, CloudFormation
-//! and IAM/EC2 paths show the emulator's current "no such operation" errors; they are re-recorded
-//! as those issues land.
+//! Clusters are made by `ekscli create cluster` where the emulator can build the stacks, else
+//! through EKS directly on a real role and default subnets. Paths that need what the emulator
+//! does not serve yet (CloudFormation's nodegroup types, the Kubernetes API) show its errors and
+//! are re-recorded as those issues land.
 
 mod support;
 
@@ -18,42 +19,6 @@ use support::{TestEmulator, ACCOUNT};
 
 const REGION: &str = "ap-northeast-1";
 const CLUSTER: &str = "fargate-example-cluster";
-
-/// The context every run uses: deterministic, and waiting moves the emulator's clock.
-fn context(emu: &TestEmulator) -> Context {
-    let handle = emu.emulator().clone();
-    let mut ctx = Context::isolated();
-    ctx.credentials = Some(aws_credential_types::Credentials::new(
-        "AKIDTEST", "secret", None, None, "static",
-    ));
-    ctx.sleeper = Sleeper::new(move |d: Duration| {
-        handle.clock().advance(d);
-        Box::pin(async {})
-    });
-    ctx
-}
-
-/// Runs `ekscli ARGS --endpoint-url <emulator>` and returns its transcript.
-async fn ekscli(emu: &TestEmulator, ctx: &Context, args: &[&str]) -> String {
-    let url = emu.url();
-    let mut argv = vec!["ekscli"];
-    argv.extend_from_slice(args);
-    argv.extend_from_slice(&["--endpoint-url", &url]);
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let status = ekscli::run_with(ctx, argv, &mut stdout, &mut stderr).await;
-    let meaning = if status.code() == 0 {
-        "success"
-    } else {
-        "failure"
-    };
-    format!(
-        "exit_code: {} ({meaning})\n----- stdout -----\n{}\n----- stderr -----\n{}",
-        status.code(),
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    )
-}
 
 /// Snapshot settings: the command line as the description, the port and temp paths filtered.
 macro_rules! snapshot {
@@ -71,6 +36,83 @@ macro_rules! snapshot {
     }};
 }
 
+/// An emulator and a home directory (the kubeconfig goes to `$HOME/.kube/config`).
+struct Harness {
+    emu: TestEmulator,
+    home: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn start() -> Self {
+        let emu = TestEmulator::start().await;
+        // The emulator knows the secret, so it checks Kubernetes API tokens in full.
+        emu.emulator()
+            .kube_hub()
+            .trust_credentials("AKIDTEST", "secret");
+        Self {
+            emu,
+            home: tempfile::tempdir().expect("a temp HOME"),
+        }
+    }
+
+    /// The context every run uses: deterministic, `HOME` a temp directory, and waiting moves the
+    /// emulator's clock.
+    fn context(&self) -> Context {
+        let handle = self.emu.emulator().clone();
+        let mut ctx = Context::isolated();
+        ctx.env.insert(
+            "HOME".into(),
+            self.home.path().to_string_lossy().into_owned(),
+        );
+        ctx.credentials = Some(aws_credential_types::Credentials::new(
+            "AKIDTEST", "secret", None, None, "static",
+        ));
+        ctx.sleeper = Sleeper::new(move |d: Duration| {
+            handle.clock().advance(d);
+            Box::pin(async {})
+        });
+        ctx
+    }
+
+    /// Runs `ekscli ARGS --endpoint-url <emulator>` and returns its transcript.
+    async fn run(&self, args: &[&str]) -> String {
+        self.run_in(&self.context(), args).await
+    }
+
+    /// [`Harness::run`] in a given context.
+    async fn run_in(&self, ctx: &Context, args: &[&str]) -> String {
+        let url = self.emu.url();
+        let mut argv = vec!["ekscli"];
+        argv.extend_from_slice(args);
+        argv.extend_from_slice(&["--endpoint-url", &url]);
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let status = ekscli::run_with(ctx, argv, &mut stdout, &mut stderr).await;
+        let meaning = if status.code() == 0 {
+            "success"
+        } else {
+            "failure"
+        };
+        format!(
+            "exit_code: {} ({meaning})\n----- stdout -----\n{}\n----- stderr -----\n{}",
+            status.code(),
+            String::from_utf8_lossy(&stdout),
+            String::from_utf8_lossy(&stderr)
+        )
+    }
+
+    /// Runs and snapshots one command.
+    async fn check(&self, name: &str, args: &[&str]) {
+        let transcript = self.run(args).await;
+        snapshot!(name, args, transcript);
+    }
+
+    /// The emulator's clock, in seconds since it started.
+    fn now(&self) -> i64 {
+        self.emu.emulator().clock().now().unix_seconds()
+    }
+}
+
 /// Replaces temp directories (`/tmp/.tmpXXXXXX`) with `[TEMP]` in a snapshot's description.
 fn scrub_temp(text: &str) -> String {
     let mut out = String::new();
@@ -86,13 +128,6 @@ fn scrub_temp(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Runs and snapshots one command.
-async fn check(emu: &TestEmulator, name: &str, args: &[&str]) {
-    let ctx = context(emu);
-    let transcript = ekscli(emu, &ctx, args).await;
-    snapshot!(name, args, transcript);
 }
 
 /// Creates an ACTIVE cluster through EKS directly (ekscli's `create cluster` needs CloudFormation).
@@ -125,40 +160,33 @@ fn make_pre_fargate(emu: &TestEmulator, name: &str) {
 
 #[tokio::test]
 async fn help_texts() {
-    let emu = TestEmulator::start().await;
-    check(&emu, "help", &["--help"]).await;
-    check(
-        &emu,
+    let h = Harness::start().await;
+    h.check("help", &["--help"]).await;
+    h.check(
         "help_create_fargateprofile",
         &["create", "fargateprofile", "--help"],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "help_get_fargateprofile",
         &["get", "fargateprofile", "--help"],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "help_delete_fargateprofile",
         &["delete", "fargateprofile", "--help"],
     )
     .await;
-    check(
-        &emu,
-        "help_create_cluster",
-        &["create", "cluster", "--help"],
-    )
-    .await;
+    h.check("help_create_cluster", &["create", "cluster", "--help"])
+        .await;
 }
 
 #[tokio::test]
 async fn usage_errors() {
-    let emu = TestEmulator::start().await;
-    check(&emu, "unknown_flag", &["get", "fargateprofile", "--bogus"]).await;
-    check(
-        &emu,
+    let h = Harness::start().await;
+    h.check("unknown_flag", &["get", "fargateprofile", "--bogus"])
+        .await;
+    h.check(
         "two_names",
         &["get", "fargateprofile", "a", "b", "--cluster", CLUSTER],
     )
@@ -167,49 +195,40 @@ async fn usage_errors() {
 
 #[tokio::test]
 async fn get_cluster() {
-    let emu = TestEmulator::start().await;
-    active_cluster(&emu, CLUSTER).await;
-    check(
-        &emu,
+    let h = Harness::start().await;
+    active_cluster(&h.emu, CLUSTER).await;
+    h.check(
         "get_cluster_by_name",
         &["get", "cluster", "--name", CLUSTER, "--region", REGION],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "get_cluster_by_name_yaml",
         &["get", "cluster", CLUSTER, "--region", REGION, "-o", "yaml"],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "get_cluster_missing",
         &["get", "cluster", "--name", "nope", "--region", REGION],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "get_cluster_name_twice",
         &["get", "cluster", "a", "--name", "b", "--region", REGION],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "get_cluster_bad_output",
         &["get", "cluster", "--region", REGION, "-o", "foo"],
     )
     .await;
-    check(
-        &emu,
-        "get_clusters",
-        &["get", "clusters", "--region", REGION],
-    )
-    .await;
+    h.check("get_clusters", &["get", "clusters", "--region", REGION])
+        .await;
 }
 
 #[tokio::test]
 async fn create_fargateprofile_input_rules() {
-    let emu = TestEmulator::start().await;
+    let h = Harness::start().await;
     let cases: &[(&str, &[&str])] = &[
         (
             "create_fp_no_cluster",
@@ -266,13 +285,13 @@ async fn create_fargateprofile_input_rules() {
         ),
     ];
     for (name, args) in cases {
-        check(&emu, name, args).await;
+        h.check(name, args).await;
     }
 }
 
 #[tokio::test]
 async fn create_fargateprofile_config_file_rules() {
-    let emu = TestEmulator::start().await;
+    let h = Harness::start().await;
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {
         let path = dir.path().join(name);
@@ -341,32 +360,30 @@ async fn create_fargateprofile_config_file_rules() {
         ),
     ];
     for (name, args) in &cases {
-        check(&emu, name, args).await;
+        h.check(name, args).await;
     }
     // `-f -` reads stdin.
-    let mut ctx = context(&emu);
+    let mut ctx = h.context();
     ctx.stdin = Some(
         "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: c\n  region: r\nfargateProfiles:\n  - name: eks-x\n    selectors: [{namespace: a}]\n"
             .as_bytes()
             .to_vec(),
     );
     let args = ["create", "fargateprofile", "-f", "-"];
-    let transcript = ekscli(&emu, &ctx, &args).await;
+    let transcript = h.run_in(&ctx, &args).await;
     snapshot!("create_fp_file_from_stdin", args, transcript);
 }
 
 #[tokio::test]
 async fn fargate_commands_on_an_existing_cluster() {
-    let emu = TestEmulator::start().await;
-    active_cluster(&emu, CLUSTER).await;
-    check(
-        &emu,
+    let h = Harness::start().await;
+    active_cluster(&h.emu, CLUSTER).await;
+    h.check(
         "get_fp_no_cluster",
         &["get", "fargateprofile", "--region", REGION],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "get_fp_missing_cluster",
         &[
             "get",
@@ -378,8 +395,7 @@ async fn fargate_commands_on_an_existing_cluster() {
         ],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "get_fp_existing_cluster",
         &[
             "get",
@@ -391,8 +407,7 @@ async fn fargate_commands_on_an_existing_cluster() {
         ],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "delete_fp_no_name",
         &[
             "delete",
@@ -404,8 +419,7 @@ async fn fargate_commands_on_an_existing_cluster() {
         ],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "delete_fp_no_cluster",
         &["delete", "fargateprofile", "--name", "fp-x"],
     )
@@ -414,11 +428,10 @@ async fn fargate_commands_on_an_existing_cluster() {
 
 #[tokio::test]
 async fn the_eks5_check() {
-    let emu = TestEmulator::start().await;
-    active_cluster(&emu, CLUSTER).await;
-    make_pre_fargate(&emu, CLUSTER);
-    check(
-        &emu,
+    let h = Harness::start().await;
+    active_cluster(&h.emu, CLUSTER).await;
+    make_pre_fargate(&h.emu, CLUSTER);
+    h.check(
         "eks5_create",
         &[
             "create",
@@ -432,8 +445,7 @@ async fn the_eks5_check() {
         ],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "eks5_get",
         &[
             "get",
@@ -445,8 +457,7 @@ async fn the_eks5_check() {
         ],
     )
     .await;
-    check(
-        &emu,
+    h.check(
         "eks5_delete",
         &[
             "delete",
@@ -465,9 +476,9 @@ async fn the_eks5_check() {
 
 #[tokio::test]
 async fn create_fargateprofile_on_a_creating_cluster() {
-    let emu = TestEmulator::start().await;
-    let eks = aws_sdk_eks::Client::new(&emu.sdk_config(REGION).await);
-    let (role, subnets) = emu.cluster_prerequisites(REGION).await;
+    let h = Harness::start().await;
+    let eks = aws_sdk_eks::Client::new(&h.emu.sdk_config(REGION).await);
+    let (role, subnets) = h.emu.cluster_prerequisites(REGION).await;
     eks.create_cluster()
         .name(CLUSTER)
         .role_arn(role)
@@ -479,8 +490,7 @@ async fn create_fargateprofile_on_a_creating_cluster() {
         .send()
         .await
         .expect("CreateCluster");
-    check(
-        &emu,
+    h.check(
         "create_fp_cluster_creating",
         &[
             "create",
@@ -498,8 +508,8 @@ async fn create_fargateprofile_on_a_creating_cluster() {
 
 #[tokio::test]
 async fn write_kubeconfig() {
-    let emu = TestEmulator::start().await;
-    active_cluster(&emu, CLUSTER).await;
+    let h = Harness::start().await;
+    active_cluster(&h.emu, CLUSTER).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kube/config");
     let path_str = path.to_string_lossy().into_owned();
@@ -513,25 +523,575 @@ async fn write_kubeconfig() {
         "--kubeconfig",
         &path_str,
     ];
-    let ctx = context(&emu);
-    let transcript = ekscli(&emu, &ctx, &args).await;
+    let transcript = h.run(&args).await;
     snapshot!("write_kubeconfig", args, transcript);
     let written = std::fs::read_to_string(&path).unwrap();
     snapshot!("write_kubeconfig_file", args, written);
-    check(
-        &emu,
+    h.check(
         "write_kubeconfig_missing_cluster",
         &["utils", "write-kubeconfig", "--region", REGION],
     )
     .await;
 }
 
+/// The seed page's second config file (`create fargateprofile -f`).
+const SEED_PROFILES: &str = "apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata:
+  name: fargate-example-cluster
+  region: ap-northeast-1
+fargateProfiles:
+  - name: fp-default
+    selectors:
+      # All workloads in the \"default\" Kubernetes namespace will be
+      # scheduled onto Fargate:
+      - namespace: default
+      # All workloads in the \"kube-system\" Kubernetes namespace will be
+      # scheduled onto Fargate:
+      - namespace: kube-system
+  - name: fp-dev
+    selectors:
+      # All workloads in the \"dev\" Kubernetes namespace matching the following
+      # label selectors will be scheduled onto Fargate:
+      - namespace: dev
+        labels:
+          env: dev
+          checks: passed
+";
+
+/// The profile names of a cluster, through aws-sdk-eks.
+async fn profile_names(emu: &TestEmulator, cluster: &str) -> Vec<String> {
+    let eks = aws_sdk_eks::Client::new(&emu.sdk_config(REGION).await);
+    eks.list_fargate_profiles()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .expect("ListFargateProfiles")
+        .fargate_profile_names()
+        .to_vec()
+}
+
+/// The seed page's "Managing Fargate profiles" section on a cluster `ekscli create cluster
+/// --fargate` made (coredns already on Fargate): profiles from the page's config file, by flags
+/// with a generated and a given name, listed, then deleted (with and without `--wait`) down to
+/// the one `dev` profile the page's `get` examples show in their three formats.
 #[tokio::test]
-async fn stack_commands_before_cloudformation() {
-    let emu = TestEmulator::start().await;
-    active_cluster(&emu, CLUSTER).await;
-    check(
-        &emu,
+async fn the_seed_pages_profile_commands() {
+    let h = Harness::start().await;
+    let r = ["--region", REGION];
+    let c = ["--cluster", CLUSTER];
+    h.check(
+        "seed_create_cluster_fargate",
+        &[
+            "create",
+            "cluster",
+            "--name",
+            CLUSTER,
+            "--fargate",
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_default",
+        &["get", "fargateprofile", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fargate-example-cluster.yaml");
+    std::fs::write(&file, SEED_PROFILES).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    h.check(
+        "seed_create_fp_file",
+        &["create", "fargateprofile", "-f", &file],
+    )
+    .await;
+    h.check(
+        "seed_create_fp_file_again",
+        &["create", "fargateprofile", "-f", &file],
+    )
+    .await;
+
+    h.check(
+        "seed_create_fp_generated_name",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    let generated = "fp-65266a43";
+    assert!(profile_names(&h.emu, CLUSTER)
+        .await
+        .contains(&generated.to_owned()));
+    h.check(
+        "seed_create_fp_named",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            c[0],
+            c[1],
+            "--name",
+            "fp-development",
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    h.check(
+        "seed_create_fp_named_again",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            c[0],
+            c[1],
+            "--name",
+            "fp-development",
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    h.check(
+        "seed_create_fp_reserved_prefix",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            c[0],
+            c[1],
+            "--name",
+            "eks-development",
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+
+    h.check(
+        "seed_get_fp_all_table",
+        &["get", "fargateprofile", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_file_by_name_yaml",
+        &[
+            "get",
+            "fargateprofile",
+            "-f",
+            &file,
+            "--name",
+            "fp-dev",
+            "-o",
+            "yaml",
+        ],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_missing_name",
+        &["get", "fargateprofile", "nope", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_bad_output",
+        &["get", "fargateprofile", c[0], c[1], r[0], r[1], "-o", "foo"],
+    )
+    .await;
+
+    // Without --wait other profiles remain, so there is no role stack to look at.
+    h.check(
+        "seed_delete_fp_no_wait",
+        &[
+            "delete",
+            "fargateprofile",
+            "fp-development",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    // fp-development is still DELETING: EKS refuses to delete another profile meanwhile.
+    let wait_delete = |name: &'static str| {
+        [
+            "delete",
+            "fargateprofile",
+            c[0],
+            c[1],
+            "--name",
+            name,
+            "--wait",
+            r[0],
+            r[1],
+        ]
+    };
+    h.check(
+        "seed_delete_fp_while_another_is_deleting",
+        &wait_delete("fp-dev"),
+    )
+    .await;
+    h.emu.advance(10 * 60);
+    // `delete --wait` returns only once the profile is gone: the waits move the emulator's clock.
+    let before = h.now();
+    h.check("seed_delete_fp_dev_wait", &wait_delete("fp-dev"))
+        .await;
+    assert!(
+        h.now() > before,
+        "waiting for the deletion moved the emulator's clock"
+    );
+    assert!(!profile_names(&h.emu, CLUSTER)
+        .await
+        .contains(&"fp-dev".to_owned()));
+    h.check("seed_delete_fp_default_wait", &wait_delete("fp-default"))
+        .await;
+    assert_eq!(profile_names(&h.emu, CLUSTER).await, [generated]);
+    h.check(
+        "seed_delete_fp_missing",
+        &["delete", "fargateprofile", "nope", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+
+    // The one dev profile, as the page prints it.
+    h.check(
+        "seed_get_fp_table",
+        &["get", "fargateprofile", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_yaml",
+        &[
+            "get",
+            "fargateprofile",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+            "-o",
+            "yaml",
+        ],
+    )
+    .await;
+    h.check(
+        "seed_get_fp_json",
+        &[
+            "get",
+            "fargateprofile",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+
+    h.check(
+        "seed_describe_stacks",
+        &["utils", "describe-stacks", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+    let kubeconfig = h.home.path().join(".kube/config");
+    assert!(std::fs::read_to_string(&kubeconfig)
+        .unwrap()
+        .contains(CLUSTER));
+    h.check(
+        "seed_delete_cluster_wait",
+        &["delete", "cluster", "--name", CLUSTER, "--wait", r[0], r[1]],
+    )
+    .await;
+    let left = std::fs::read_to_string(&kubeconfig).unwrap();
+    assert!(!left.contains(CLUSTER), "{left}");
+    h.check(
+        "seed_get_clusters_after_delete",
+        &["get", "cluster", r[0], r[1]],
+    )
+    .await;
+}
+
+/// A cluster stack without the `FargatePodExecutionRoleARN` output (as eksctl made them before
+/// Fargate support, and as `create cluster` makes one without profiles): `create fargateprofile`
+/// stops and says to run `update cluster`, which appends the role through `UpdateStack`.
+#[tokio::test]
+async fn update_cluster_adds_the_fargate_role() {
+    let h = Harness::start().await;
+    let r = ["--region", REGION];
+    let name = "pre-fargate";
+    h.check(
+        "pre_fargate_create_cluster",
+        &[
+            "create",
+            "cluster",
+            "--name",
+            name,
+            "--without-nodegroup",
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    h.check(
+        "pre_fargate_create_fp",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            "--cluster",
+            name,
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    h.check(
+        "pre_fargate_update_plan",
+        &["update", "cluster", "--name", name, r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "pre_fargate_update_approve",
+        &["update", "cluster", "--name", name, "--approve", r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "pre_fargate_update_again",
+        &["update", "cluster", "--name", name, "--approve", r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "pre_fargate_create_fp_after_update",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            "--cluster",
+            name,
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+}
+
+/// Clusters ekscli did not make (created through EKS directly): `create fargateprofile` makes
+/// the `eksctl-<c>-fargate` role stack first. On default (public) subnets EKS then refuses the
+/// profile; on private subnets it is created, and the no-wait delete of the last profile removes
+/// the role stack again.
+#[tokio::test]
+async fn profiles_on_unowned_clusters() {
+    let h = Harness::start().await;
+    let r = ["--region", REGION];
+    active_cluster(&h.emu, "public-cluster").await;
+    h.check(
+        "unowned_public_create_fp",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            "--cluster",
+            "public-cluster",
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+
+    // Private subnets: those of a VPC ekscli made for another cluster.
+    let out = h
+        .run(&[
+            "create",
+            "cluster",
+            "--name",
+            "vpc-donor",
+            "--without-nodegroup",
+            r[0],
+            r[1],
+        ])
+        .await;
+    assert!(out.starts_with("exit_code: 0"), "{out}");
+    let cfn = aws_sdk_cloudformation::Client::new(&h.emu.sdk_config(REGION).await);
+    let stack = cfn
+        .describe_stacks()
+        .stack_name("eksctl-vpc-donor-cluster")
+        .send()
+        .await
+        .expect("DescribeStacks");
+    let private: Vec<String> = stack.stacks()[0]
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("SubnetsPrivate"))
+        .and_then(|o| o.output_value())
+        .expect("SubnetsPrivate")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let eks = aws_sdk_eks::Client::new(&h.emu.sdk_config(REGION).await);
+    let (role, _) = h.emu.cluster_prerequisites(REGION).await;
+    eks.create_cluster()
+        .name(CLUSTER)
+        .role_arn(role)
+        .resources_vpc_config(
+            VpcConfigRequest::builder()
+                .set_subnet_ids(Some(private))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateCluster");
+    h.emu.advance(60 * 60);
+
+    let c = ["--cluster", CLUSTER];
+    h.check(
+        "unowned_create_fp",
+        &[
+            "create",
+            "fargateprofile",
+            "--namespace",
+            "dev",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+    h.check(
+        "unowned_describe_stacks",
+        &["utils", "describe-stacks", c[0], c[1], r[0], r[1]],
+    )
+    .await;
+    h.check(
+        "unowned_delete_last_fp_no_wait",
+        &[
+            "delete",
+            "fargateprofile",
+            "--name",
+            "fp-65266a43",
+            c[0],
+            c[1],
+            r[0],
+            r[1],
+        ],
+    )
+    .await;
+}
+
+/// The seed page's first config file: a nodegroup and two profiles.
+const SEED_CLUSTER: &str =
+    "# An example of ClusterConfig with a normal nodegroup and a Fargate profile.
+---
+apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+
+metadata:
+  name: fargate-cluster
+  region: ap-northeast-1
+
+nodeGroups:
+  - name: ng-1
+    instanceType: m5.large
+    desiredCapacity: 1
+
+fargateProfiles:
+  - name: fp-default
+    selectors:
+      # All workloads in the \"default\" Kubernetes namespace will be
+      # scheduled onto Fargate:
+      - namespace: default
+      # All workloads in the \"kube-system\" Kubernetes namespace will be
+      # scheduled onto Fargate:
+      - namespace: kube-system
+  - name: fp-dev
+    selectors:
+      # All workloads in the \"dev\" Kubernetes namespace matching the following
+      # label selectors will be scheduled onto Fargate:
+      - namespace: dev
+        labels:
+          env: dev
+          checks: passed
+";
+
+/// `ekscli create cluster -f cluster-fargate.yaml` with the seed page's file: the cluster stack,
+/// the `ng-1` nodegroup stack, then `fp-default` and `fp-dev`.
+#[tokio::test]
+async fn create_cluster_from_the_seed_pages_config_file() {
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster-fargate.yaml");
+    std::fs::write(&file, SEED_CLUSTER).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    h.check(
+        "seed_create_cluster_file",
+        &["create", "cluster", "-f", &file],
+    )
+    .await;
+    h.check(
+        "seed_create_cluster_file_profiles",
+        &[
+            "get",
+            "fargateprofile",
+            "--cluster",
+            "fargate-cluster",
+            "--region",
+            REGION,
+        ],
+    )
+    .await;
+    h.check(
+        "seed_create_cluster_file_stacks",
+        &[
+            "utils",
+            "describe-stacks",
+            "--cluster",
+            "fargate-cluster",
+            "--region",
+            REGION,
+        ],
+    )
+    .await;
+}
+
+/// `create cluster --fargate` with a generated name, and a verbose run with a managed nodegroup.
+#[tokio::test]
+async fn create_cluster() {
+    let h = Harness::start().await;
+    h.check(
+        "create_cluster_fargate",
+        &["create", "cluster", "--fargate", "--region", REGION],
+    )
+    .await;
+    h.check(
+        "create_cluster_verbose",
+        &[
+            "create", "cluster", "--name", "c1", "--region", REGION, "-v", "4",
+        ],
+    )
+    .await;
+}
+
+/// `utils describe-stacks` on a cluster without stacks.
+#[tokio::test]
+async fn describe_stacks_without_stacks() {
+    let h = Harness::start().await;
+    active_cluster(&h.emu, CLUSTER).await;
+    h.check(
         "describe_stacks",
         &[
             "utils",
@@ -540,20 +1100,6 @@ async fn stack_commands_before_cloudformation() {
             CLUSTER,
             "--region",
             REGION,
-        ],
-    )
-    .await;
-    check(
-        &emu,
-        "create_cluster_fargate",
-        &["create", "cluster", "--fargate", "--region", REGION],
-    )
-    .await;
-    check(
-        &emu,
-        "create_cluster_verbose",
-        &[
-            "create", "cluster", "--name", "c1", "--region", REGION, "-v", "4",
         ],
     )
     .await;

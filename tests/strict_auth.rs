@@ -46,13 +46,14 @@ async fn the_sdk_with_the_right_secret_passes_and_with_a_wrong_one_gets_each_pro
         .await
         .expect("signed with the secret");
     // A body (hashed into the signature) and a path with an ARN in one segment (double-encoded).
+    // The role is created through IAM, signed with the same secret.
+    let (role, subnets) = emu.cluster_prerequisites("us-east-1").await;
     eks.create_cluster()
         .name("signed")
-        .role_arn("arn:aws:iam::123456789012:role/r")
+        .role_arn(role)
         .resources_vpc_config(
             aws_sdk_eks::types::VpcConfigRequest::builder()
-                .subnet_ids("subnet-a")
-                .subnet_ids("subnet-b")
+                .set_subnet_ids(Some(subnets))
                 .build(),
         )
         .send()
@@ -153,15 +154,17 @@ async fn the_aws_cli_passes_with_the_secret_and_fails_with_a_wrong_one() {
     let emu = strict().await;
     let listed = run_json(emu.aws("us-east-1").args(["eks", "list-clusters"]));
     assert_eq!(listed["clusters"], serde_json::json!([]));
+    let (role, subnets) = emu.cluster_prerequisites("us-east-1").await;
+    let vpc_config = format!("subnetIds={}", subnets.join(","));
     run_json(emu.aws("us-east-1").args([
         "eks",
         "create-cluster",
         "--name",
         "cli",
         "--role-arn",
-        "arn:aws:iam::123456789012:role/r",
+        &role,
         "--resources-vpc-config",
-        "subnetIds=subnet-a,subnet-b",
+        &vpc_config,
     ]));
     run_json(emu.aws("us-east-1").args(["sts", "get-caller-identity"]));
     run_json(emu.aws("us-east-1").args(["cloudformation", "list-stacks"]));

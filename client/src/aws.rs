@@ -10,6 +10,7 @@
 //! §1); tests may replace it, e.g. with a `StaticReplayClient`.
 
 use aws_config::BehaviorVersion;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_eks::config::{Region, SharedHttpClient};
 use aws_sdk_eks::error::ProvideErrorMetadata;
 
@@ -39,6 +40,10 @@ pub struct Aws {
     pub region: String,
     /// The named profile, if one was given.
     pub profile: Option<String>,
+    /// The endpoint every request goes to, when overridden (`--endpoint-url`/`AWS_ENDPOINT_URL`).
+    pub endpoint_url: Option<String>,
+    /// The credentials the clients sign with (also used to presign Kubernetes API tokens).
+    pub credentials: Option<SharedCredentialsProvider>,
 }
 
 /// The slim HTTPS (and plain HTTP) client.
@@ -85,6 +90,8 @@ impl Aws {
             sts: aws_sdk_sts::Client::new(&sdk),
             region,
             profile: target.profile.clone(),
+            endpoint_url: target.endpoint_url.clone(),
+            credentials: sdk.credentials_provider(),
         }
     }
 }

@@ -858,9 +858,14 @@ pub fn validate_cluster(config: &ClusterConfig) -> Result<(), String> {
     Ok(())
 }
 
-/// Fills what `create cluster` leaves unset: version, VPC CIDR and NAT, endpoint access and the
-/// nodegroups' size and instance type. Returns the log lines eksctl prints about values it chose
-/// (`--nodes-min=2 was set automatically for nodegroup ng-1`).
+/// The node label naming the cluster.
+pub const CLUSTER_NAME_LABEL: &str = "alpha.eksctl.io/cluster-name";
+/// The node label naming the nodegroup, which `create cluster` waits for nodes by.
+pub const NODEGROUP_NAME_LABEL: &str = "alpha.eksctl.io/nodegroup-name";
+
+/// Fills what `create cluster` leaves unset: version, VPC CIDR and NAT, endpoint access, the
+/// nodegroups' size and instance type, and their node labels. Returns the log lines eksctl prints
+/// about values it chose (`--nodes-min=2 was set automatically for nodegroup ng-1`).
 pub fn set_cluster_defaults(config: &mut ClusterConfig) -> Vec<String> {
     let mut notes = Vec::new();
     config.api_version = Some(API_VERSION.into());
@@ -885,6 +890,7 @@ pub fn set_cluster_defaults(config: &mut ClusterConfig) -> Vec<String> {
     endpoints.private_access.get_or_insert(false);
     let iam = config.iam.get_or_insert_with(ClusterIam::default);
     iam.with_oidc.get_or_insert(false);
+    let cluster_name = meta.name.clone().unwrap_or_default();
     for ng in config
         .node_groups
         .iter_mut()
@@ -892,6 +898,10 @@ pub fn set_cluster_defaults(config: &mut ClusterConfig) -> Vec<String> {
         .chain(config.managed_node_groups.iter_mut().flatten())
     {
         let name = ng.name.clone().unwrap_or_default();
+        // eksctl's `setDefaultNodeLabels`: what `create cluster` later selects the nodes by.
+        let labels = ng.labels.get_or_insert_with(Map::new);
+        labels.insert(CLUSTER_NAME_LABEL.into(), cluster_name.clone());
+        labels.insert(NODEGROUP_NAME_LABEL.into(), name.clone());
         if ng.instance_type.is_none() && ng.instance_types.is_none() {
             ng.instance_type = Some(DEFAULT_INSTANCE_TYPE.into());
         }

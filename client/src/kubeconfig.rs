@@ -253,6 +253,11 @@ pub fn write(path: &Path, access: &ClusterAccess, set_current_context: bool) -> 
         Err(e) => return Err(format!("reading {}: {e}", path.display())),
     };
     let text = merge(existing.as_deref(), access, set_current_context)?;
+    write_text(path, &text)
+}
+
+/// Writes a kubeconfig (with its directories, mode 0600) through a temporary file.
+fn write_text(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
@@ -274,9 +279,183 @@ pub fn write(path: &Path, access: &ClusterAccess, set_current_context: bool) -> 
     std::fs::rename(&tmp, path).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
+/// The kubeconfig text without `cluster`'s entries, as eksctl's `deleteClusterInfo` removes
+/// them: the cluster entry `<cluster>.<region>.eksctl.io`, the first context on it and that
+/// context's user, and `current-context` when it named that context (or a gone eksctl context).
+/// `None` when nothing changed (eksctl also rewrites a file whose `current-context` is empty
+/// when it holds nothing of the cluster's; ekscli leaves it alone).
+///
+/// # Errors
+/// A file that is not a YAML mapping.
+pub fn remove_cluster(text: &str, cluster: &str, region: &str) -> Result<Option<String>, String> {
+    let mut doc = match yaml_serde::from_str::<Value>(text) {
+        Ok(Value::Mapping(m)) => m,
+        Ok(Value::Null) => return Ok(None),
+        Ok(_) => return Err("the kubeconfig is not a YAML mapping".into()),
+        Err(e) => return Err(format!("couldn't parse the kubeconfig: {e}")),
+    };
+    let entry = format!("{cluster}.{region}.eksctl.io");
+    let mut changed = false;
+    let named = |v: &Value, name: &str| v.get("name").and_then(Value::as_str) == Some(name);
+    if let Some(Value::Sequence(clusters)) = doc.get_mut("clusters") {
+        let before = clusters.len();
+        clusters.retain(|c| !named(c, &entry));
+        changed |= clusters.len() != before;
+    }
+    let mut context_name = String::new();
+    if let Some(Value::Sequence(contexts)) = doc.get_mut("contexts") {
+        if let Some(i) = contexts.iter().position(|c| {
+            c.get("context")
+                .and_then(|c| c.get("cluster"))
+                .and_then(Value::as_str)
+                == Some(entry.as_str())
+        }) {
+            context_name = contexts[i]
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            contexts.remove(i);
+            changed = true;
+        }
+    }
+    if !context_name.is_empty() {
+        if let Some(Value::Sequence(users)) = doc.get_mut("users") {
+            users.retain(|u| !named(u, &context_name));
+        }
+    }
+    let current = doc
+        .get("current-context")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if !context_name.is_empty() && current == context_name {
+        doc.insert(s("current-context"), s(""));
+        changed = true;
+    } else if let Some((_, rest)) = current.split_once('@') {
+        let exists = matches!(doc.get("contexts"), Some(Value::Sequence(c)) if c.iter().any(|c| named(c, &current)));
+        if rest.ends_with("eksctl.io") && !exists {
+            doc.insert(s("current-context"), s(""));
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    yaml_serde::to_string(&Value::Mapping(doc))
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// What [`forget_cluster`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forgotten {
+    /// Nothing was ours, or nothing could be read (the reason, for `-v 4`).
+    Nothing(Option<String>),
+    /// `--auto-kubeconfig`'s own file was removed.
+    RemovedAutoFile,
+    /// The entries were removed from the default kubeconfig.
+    Updated,
+}
+
+/// eksctl's `MaybeDeleteConfig`: removes the `--auto-kubeconfig` file of `cluster` if there is
+/// one (and its current context is this cluster's), else the cluster's entries from the default
+/// kubeconfig (`$KUBECONFIG`'s first path, else `~/.kube/config`).
+pub fn forget_cluster(
+    cluster: &str,
+    region: &str,
+    env_kubeconfig: Option<&str>,
+    home: Option<&Path>,
+) -> Forgotten {
+    if let Ok(auto) = resolve_path(None, true, cluster, None, home) {
+        if auto.exists() {
+            let text = std::fs::read_to_string(&auto).unwrap_or_default();
+            let current = yaml_serde::from_str::<Value>(&text)
+                .ok()
+                .and_then(|d| {
+                    d.get("current-context")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            let ours = current.split_once('@').is_some_and(|(_, rest)| {
+                rest.starts_with(&format!("{cluster}.")) && rest.ends_with(".eksctl.io")
+            });
+            if !ours {
+                return Forgotten::Nothing(Some(format!(
+                    "unable to verify ownership of config {:?}, unexpected contex name {current:?}",
+                    auto.display().to_string()
+                )));
+            }
+            return match std::fs::remove_file(&auto) {
+                Ok(()) => Forgotten::RemovedAutoFile,
+                Err(e) => Forgotten::Nothing(Some(format!(
+                    "ignoring error while removing auto-generated config file {:?}: {e}",
+                    auto.display().to_string()
+                ))),
+            };
+        }
+    }
+    let Ok(path) = resolve_path(None, false, cluster, env_kubeconfig, home) else {
+        return Forgotten::Nothing(None);
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Forgotten::Nothing(None),
+        Err(e) => {
+            return Forgotten::Nothing(Some(format!(
+                "error reading kubeconfig file {:?}: {e}",
+                path.display().to_string()
+            )))
+        }
+    };
+    match remove_cluster(&text, cluster, region) {
+        Ok(Some(updated)) => match write_text(&path, &updated) {
+            Ok(()) => Forgotten::Updated,
+            Err(e) => Forgotten::Nothing(Some(format!(
+                "ignoring error while failing to update config file {:?}: {e}",
+                path.display().to_string()
+            ))),
+        },
+        Ok(None) => Forgotten::Nothing(None),
+        Err(e) => Forgotten::Nothing(Some(format!(
+            "error reading kubeconfig file {:?}: {e}",
+            path.display().to_string()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removing_a_cluster_keeps_the_others() {
+        let a = access();
+        let mut b = access();
+        b.cluster = "other".into();
+        let two = merge(Some(&merge(None, &b, true).unwrap()), &a, true).unwrap();
+        let one = remove_cluster(&two, &a.cluster, &a.region)
+            .unwrap()
+            .expect("changed");
+        let expected_one = {
+            let mut text = merge(None, &b, true).unwrap();
+            text = text.replace(
+                &format!("current-context: {}", b.context_name()),
+                "current-context: ''",
+            );
+            text
+        };
+        assert_eq!(one, expected_one);
+        assert_eq!(remove_cluster(&one, &a.cluster, &a.region).unwrap(), None);
+        // The other cluster stays usable; its context stays current when it was.
+        let two = merge(Some(&merge(None, &a, true).unwrap()), &b, true).unwrap();
+        let one = remove_cluster(&two, &a.cluster, &a.region)
+            .unwrap()
+            .unwrap();
+        assert!(one.contains(&format!("current-context: {}", b.context_name())));
+        assert!(!one.contains(&a.cluster_entry_name()));
+    }
 
     fn access() -> ClusterAccess {
         ClusterAccess {

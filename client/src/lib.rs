@@ -11,14 +11,15 @@
 //!
 //! Layout (uv's): `cli` holds the clap definitions, `commands/` the behaviour, `output` the
 //! rendering; `config` is the ClusterConfig schema, `aws` the SDK setup, `cfn` the CloudFormation
-//! stacks and templates, `kubeconfig` the kubeconfig file, `names` generated names, `wait` the
-//! polling.
+//! stacks and templates, `kubeconfig` the kubeconfig file, `kube` the clusters' Kubernetes API
+//! (coredns onto Fargate), `names` generated names, `wait` the polling.
 
 pub mod aws;
 pub mod cfn;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod kube;
 pub mod kubeconfig;
 pub mod names;
 pub mod output;
@@ -35,7 +36,7 @@ use aws_sdk_eks::config::SharedHttpClient;
 use clap::Parser;
 
 use crate::output::{LogStyle, Output};
-pub use crate::wait::Sleeper;
+pub use crate::wait::{Sleeper, WallClock};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +127,8 @@ pub struct Context {
     pub stdin: Option<Vec<u8>>,
     /// How waiting is done.
     pub sleeper: Sleeper,
+    /// The time Kubernetes API tokens are signed at.
+    pub wall_clock: WallClock,
     /// Whether stdout is a terminal (colour).
     pub stdout_is_terminal: bool,
     /// Whether stderr is a terminal (colour, progress spinner).
@@ -157,6 +160,7 @@ impl Context {
             credentials: None,
             stdin: None,
             sleeper: Sleeper::tokio(),
+            wall_clock: WallClock::system(),
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
             seed: None,
@@ -173,6 +177,7 @@ impl Context {
             credentials: None,
             stdin: Some(Vec::new()),
             sleeper: Sleeper::tokio(),
+            wall_clock: WallClock::system(),
             stdout_is_terminal: false,
             stderr_is_terminal: false,
             seed: Some(0),

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// A future a [`Sleeper`] returns.
 pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -37,6 +37,36 @@ impl Sleeper {
     /// Waits for `d`.
     pub async fn sleep(&self, d: Duration) {
         (self.0)(d).await;
+    }
+}
+
+/// What time it is, for what must agree with the server's clock (the Kubernetes API token's
+/// `X-Amz-Date`): the system clock in a process; tests substitute an emulator's manual clock.
+#[derive(Clone)]
+pub struct WallClock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl std::fmt::Debug for WallClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WallClock")
+    }
+}
+
+impl WallClock {
+    /// The system clock.
+    #[must_use]
+    pub fn system() -> Self {
+        Self::new(SystemTime::now)
+    }
+
+    /// A clock that asks `f`.
+    pub fn new(f: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// The current time.
+    #[must_use]
+    pub fn now(&self) -> SystemTime {
+        (self.0)()
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`app`] is the one seam tests use (no socket needed); [`Emulator::start`] binds the listeners.
 
 pub mod admin;
+pub mod autoscaling;
 pub mod clock;
 pub mod cloudformation;
 pub mod config;

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use crate::autoscaling::model::AutoScalingRegion;
 use crate::clock::{Clock, Timestamp};
 use crate::cloudformation::model::CfnRegion;
 use crate::cloudformation::resources::{Services, Site};
@@ -231,8 +232,11 @@ pub struct Account {
 pub struct Region {
     /// EKS clusters, profiles, nodegroups.
     pub eks: EksRegion,
-    /// VPCs, subnets, gateways, route tables, security groups.
+    /// VPCs, subnets, gateways, route tables, security groups, launch templates.
     pub ec2: Ec2Region,
+    /// Auto Scaling groups (unmanaged nodegroups).
+    #[serde(default)]
+    pub autoscaling: AutoScalingRegion,
     /// Stacks.
     pub cloudformation: CfnRegion,
     /// Each cluster's Kubernetes objects.
@@ -319,6 +323,7 @@ impl World {
                 let Region {
                     eks,
                     ec2,
+                    autoscaling,
                     cloudformation,
                     ..
                 } = region;
@@ -335,6 +340,7 @@ impl World {
                         iam: &mut account.iam,
                         eks,
                         ec2,
+                        autoscaling,
                     };
                     cloudformation.drive(&mut services, now);
                 }

@@ -93,9 +93,49 @@ fn json(addr: &str, method: &str, path: &str, body: &str) -> serde_json::Value {
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {path}: {e}: {body}"))
 }
 
-fn cluster_body(name: &str) -> String {
+/// A form-encoded query-protocol call signed for `service` (IAM, EC2); returns the XML body.
+fn query(addr: &str, service: &str, form: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
+    );
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\nauthorization: {auth}\r\n\
+         content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read");
+    assert!(raw.starts_with("HTTP/1.1 200"), "{form}: {raw}");
+    raw
+}
+
+/// What CreateCluster needs: a role EKS can assume (through IAM) and two default subnets (through
+/// EC2), returned as the `roleArn` and the subnet ids.
+fn prerequisites(addr: &str) -> (String, Vec<String>) {
+    let trust = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22eks.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+    query(
+        addr,
+        "iam",
+        &format!(
+            "Action=CreateRole&Version=2010-05-08&RoleName=r&AssumeRolePolicyDocument={trust}"
+        ),
+    );
+    let subnets = query(addr, "ec2", "Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=default-for-az&Filter.1.Value.1=true");
+    let ids = subnets
+        .split("<subnetId>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</subnetId>").map(|(id, _)| id.to_owned()))
+        .take(2)
+        .collect();
+    ("arn:aws:iam::123456789012:role/r".to_owned(), ids)
+}
+
+fn cluster_body(name: &str, role: &str, subnets: &[String]) -> String {
     format!(
-        r#"{{"name":"{name}","roleArn":"arn:aws:iam::123456789012:role/r","resourcesVpcConfig":{{"subnetIds":["subnet-a","subnet-b"]}}}}"#
+        r#"{{"name":"{name}","roleArn":"{role}","resourcesVpcConfig":{{"subnetIds":["{}","{}"]}}}}"#,
+        subnets[0], subnets[1]
     )
 }
 
@@ -163,18 +203,25 @@ fn a_process_killed_mid_stream_restarts_with_every_acknowledged_change() {
         r#"{"seconds": 42}"#,
     );
     let saved_now = clock["epochMillis"].as_u64().unwrap();
+    let (role, subnets) = prerequisites(&first.addr);
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (addr, acknowledged, stop) = (first.addr.clone(), acknowledged.clone(), stop.clone());
+        let (role, subnets) = (role.clone(), subnets.clone());
         std::thread::spawn(move || {
             for i in 0.. {
                 if stop.load(Ordering::SeqCst) {
                     break;
                 }
                 let name = format!("c{i:04}");
-                match http(&addr, "POST", "/clusters", &cluster_body(&name)) {
+                match http(
+                    &addr,
+                    "POST",
+                    "/clusters",
+                    &cluster_body(&name, &role, &subnets),
+                ) {
                     Some((200, _)) => acknowledged.lock().unwrap().push(name),
                     Some((status, body)) => panic!("create {name}: {status} {body}"),
                     None => break, // killed
@@ -251,7 +298,7 @@ fn a_process_killed_mid_stream_restarts_with_every_acknowledged_change() {
         &second.addr,
         "POST",
         "/clusters",
-        &cluster_body("after-restart"),
+        &cluster_body("after-restart", &role, &subnets),
     );
     second.kill();
     let third = Process::start(dir.path());

@@ -9,6 +9,7 @@
 //! and unmanaged nodes get no bootstrap user data (they only matter to the emulator, which runs no
 //! instances).
 
+use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::config::{ClusterConfig, NodeGroup};
@@ -592,9 +593,66 @@ fn labels_and_tags(ng: &NodeGroup) -> (Value, Vec<Value>) {
     (json!(labels), tags)
 }
 
-/// An unmanaged nodegroup stack (`eksctl-<cluster>-nodegroup-<ng>`).
+/// What an unmanaged node needs to join the cluster (from `DescribeCluster`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeBootstrap {
+    /// The API server endpoint.
+    pub endpoint: String,
+    /// `certificateAuthority.data` (base64 PEM).
+    pub certificate_authority: String,
+    /// The service CIDR (`kubernetesNetworkConfig.serviceIpv4Cidr`).
+    pub service_cidr: String,
+}
+
+/// The cluster DNS address of a service CIDR: its tenth address (`10.100.0.0/16` → `10.100.0.10`).
+fn cluster_dns(service_cidr: &str) -> String {
+    let network = service_cidr.split('/').next().unwrap_or_default();
+    let octets: Vec<u8> = network.split('.').filter_map(|o| o.parse().ok()).collect();
+    match octets.as_slice() {
+        [a, b, c, d] => format!("{a}.{b}.{c}.{}", d.saturating_add(10)),
+        _ => "10.100.0.10".to_owned(),
+    }
+}
+
+/// The launch template's UserData as eksctl writes it for self-managed nodes: for AmazonLinux2023 a
+/// MIME document holding nodeadm's `NodeConfig`, else the `bootstrap.sh` call; either way the
+/// kubelet registers the node with the nodegroup's labels (which `create cluster` waits by).
 #[must_use]
-pub fn nodegroup_stack(config: &ClusterConfig, ng: &NodeGroup) -> Value {
+pub fn node_user_data(cluster: &str, ng: &NodeGroup, bootstrap: &NodeBootstrap) -> String {
+    let labels = ng
+        .labels
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let text = match ng.ami_family.as_deref().unwrap_or("AmazonLinux2023") {
+        "AmazonLinux2023" => format!(
+            "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=//\n\n--//\nContent-Type: application/node.eks.aws\n\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    apiServerEndpoint: {endpoint}\n    certificateAuthority: {ca}\n    cidr: {cidr}\n    name: {cluster}\n  kubelet:\n    config:\n      clusterDNS:\n      - {dns}\n    flags:\n    - --node-labels={labels}\n\n--//--\n",
+            endpoint = bootstrap.endpoint,
+            ca = bootstrap.certificate_authority,
+            cidr = bootstrap.service_cidr,
+            dns = cluster_dns(&bootstrap.service_cidr),
+        ),
+        _ => format!(
+            "#!/bin/bash\nset -ex\n/etc/eks/bootstrap.sh {cluster} --apiserver-endpoint '{endpoint}' --b64-cluster-ca '{ca}' --dns-cluster-ip {dns} --kubelet-extra-args '--node-labels={labels}'\n",
+            endpoint = bootstrap.endpoint,
+            ca = bootstrap.certificate_authority,
+            dns = cluster_dns(&bootstrap.service_cidr),
+        ),
+    };
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// An unmanaged nodegroup stack (`eksctl-<cluster>-nodegroup-<ng>`); with `bootstrap`, its
+/// launch template carries the nodes' UserData.
+#[must_use]
+pub fn nodegroup_stack(
+    config: &ClusterConfig,
+    ng: &NodeGroup,
+    bootstrap: Option<&NodeBootstrap>,
+) -> Value {
     let cluster = config.name();
     let cluster_stack = format!("eksctl-{cluster}-cluster");
     let name = ng.name.clone().unwrap_or_default();
@@ -624,7 +682,7 @@ pub fn nodegroup_stack(config: &ClusterConfig, ng: &NodeGroup) -> Value {
         Some(ami) => json!(ami),
         None => json!({"Ref": "AmiId"}),
     };
-    json!({
+    let mut template = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": format!("EKS nodes (AMI family: {family}, SSH access: false, private networking: {private}) {MANAGED_BY}"),
         "Mappings": {"ServicePrincipalPartitionMap": service_principal_map()},
@@ -718,7 +776,12 @@ pub fn nodegroup_stack(config: &ClusterConfig, ng: &NodeGroup) -> Value {
                 "Export": export("InstanceRoleARN"),
             },
         },
-    })
+    });
+    if let Some(bootstrap) = bootstrap {
+        template["Resources"]["NodeGroupLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+            ["UserData"] = json!(node_user_data(cluster, ng, bootstrap));
+    }
+    template
 }
 
 /// A managed nodegroup stack (`eksctl-<cluster>-nodegroup-<ng>`).
@@ -929,7 +992,7 @@ mod tests {
     fn nodegroup_stacks_import_the_cluster_stack() {
         let c = seed_config();
         let ng = &c.node_groups()[0];
-        let t = nodegroup_stack(&c, ng);
+        let t = nodegroup_stack(&c, ng, None);
         assert_eq!(
             t["Resources"]["SG"]["Properties"]["VpcId"],
             json!({"Fn::ImportValue": "eksctl-fargate-cluster-cluster::VPC"})
@@ -943,5 +1006,38 @@ mod tests {
             m["Resources"]["ManagedNodeGroup"]["Properties"]["ScalingConfig"]["DesiredSize"],
             json!(1)
         );
+    }
+
+    #[test]
+    fn self_managed_nodes_join_with_the_nodegroups_labels() {
+        let mut c = seed_config();
+        crate::config::set_cluster_defaults(&mut c);
+        let ng = &c.node_groups()[0];
+        let bootstrap = NodeBootstrap {
+            endpoint: "https://127.0.0.1:4567/k8s/ap-northeast-1/fargate-cluster".into(),
+            certificate_authority: "Q0E=".into(),
+            service_cidr: "10.100.0.0/16".into(),
+        };
+        let t = nodegroup_stack(&c, ng, Some(&bootstrap));
+        let data = t["Resources"]["NodeGroupLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+            ["UserData"]
+            .as_str()
+            .unwrap();
+        let text = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=//\n\n--//\nContent-Type: application/node.eks.aws\n\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    apiServerEndpoint: https://127.0.0.1:4567/k8s/ap-northeast-1/fargate-cluster\n    certificateAuthority: Q0E=\n    cidr: 10.100.0.0/16\n    name: fargate-cluster\n  kubelet:\n    config:\n      clusterDNS:\n      - 10.100.0.10\n    flags:\n    - --node-labels=alpha.eksctl.io/cluster-name=fargate-cluster,alpha.eksctl.io/nodegroup-name=ng-1\n\n--//--\n"
+        );
+        let m = managed_nodegroup_stack(&c, ng);
+        assert_eq!(
+            m["Resources"]["ManagedNodeGroup"]["Properties"]["Labels"],
+            json!({"alpha.eksctl.io/cluster-name": "fargate-cluster", "alpha.eksctl.io/nodegroup-name": "ng-1"})
+        );
+        assert_eq!(cluster_dns("172.20.0.0/16"), "172.20.0.10");
     }
 }

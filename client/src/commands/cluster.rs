@@ -1,10 +1,10 @@
 //! `create`, `get`, `delete` and `update cluster`.
 //!
-//! `get cluster` is complete. `create`, `delete` and `update cluster` are built on CloudFormation
-//! the way eksctl 0.11 is (reference/eksctl.md §1, §3, §5) and print the seed page's lines, but
-//! they need the emulator's CloudFormation, IAM and EC2 to run end to end, and two steps wait on
-//! the Kubernetes API issue (TODO below): adding node roles to `aws-auth` and waiting for nodes,
-//! and moving coredns onto Fargate.
+//! `create`, `delete` and `update cluster` are built on CloudFormation the way eksctl 0.11 is
+//! (reference/eksctl.md §1, §3, §5) and print the seed page's lines. After the stacks, `create`
+//! goes through the cluster's Kubernetes API ([`crate::kube`]): self-managed nodegroups' roles into
+//! `aws-auth`, waiting for every nodegroup's nodes, then (after the Fargate profiles) coredns onto
+//! Fargate.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +17,7 @@ use crate::cli::{
     UpdateClusterArgs,
 };
 use crate::config::{self, ClusterConfig, ClusterMeta, NodeGroup};
+use crate::kube::{coredns, nodes, Kube};
 use crate::kubeconfig::{self, ClusterAccess};
 use crate::output::{
     render_cluster_details, render_cluster_summaries, ClusterDetail, ClusterSummary, Format,
@@ -232,7 +233,24 @@ pub async fn create(
         .await?
         .unwrap_or_default();
 
+    // What nodes and the kubeconfig need from the control plane.
+    let control_plane = describe_control_plane(&aws, &cluster).await?;
+    let bootstrap = templates::NodeBootstrap {
+        endpoint: control_plane.endpoint().unwrap_or_default().to_owned(),
+        certificate_authority: control_plane
+            .certificate_authority()
+            .and_then(|c| c.data())
+            .unwrap_or_default()
+            .to_owned(),
+        service_cidr: control_plane
+            .kubernetes_network_config()
+            .and_then(|k| k.service_ipv4_cidr())
+            .unwrap_or("10.100.0.0/16")
+            .to_owned(),
+    };
+
     // Nodegroup stacks, one after the other.
+    let mut node_roles = Vec::new();
     for (ng, is_managed) in unmanaged
         .iter()
         .map(|n| (n, false))
@@ -251,7 +269,7 @@ pub async fn create(
         let template = if is_managed {
             templates::managed_nodegroup_stack(&config, ng)
         } else {
-            templates::nodegroup_stack(&config, ng)
+            templates::nodegroup_stack(&config, ng, Some(&bootstrap))
         };
         let mut ng_tags = BTreeMap::new();
         ng_tags.insert("alpha.eksctl.io/nodegroup-name".into(), ng_name.clone());
@@ -260,9 +278,22 @@ pub async fn create(
             if is_managed { "managed" } else { "unmanaged" }.into(),
         );
         stacks.create(out, &name, &template, &ng_tags).await?;
-        stacks
+        let ng_stack = stacks
             .wait(out, &ctx.sleeper, g.timeout, &name, false)
-            .await?;
+            .await?
+            .unwrap_or_default();
+        if !is_managed {
+            let role = ng_stack
+                .outputs
+                .get(INSTANCE_ROLE_OUTPUT)
+                .cloned()
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "no output {INSTANCE_ROLE_OUTPUT:?} in stack {name:?}"
+                    ))
+                })?;
+            node_roles.push(role);
+        }
     }
     out.success(format!(
         "all EKS cluster resources for {cluster:?} have been created"
@@ -272,33 +303,36 @@ pub async fn create(
     let write = args.write_kubeconfig.unwrap_or(true);
     let mut kubeconfig_path = None;
     if write {
-        let eks_cluster = aws
-            .eks
-            .describe_cluster()
-            .name(&cluster)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::new(format!(
-                    "unable to describe cluster control plane: {}",
-                    describe(&e)
-                ))
-            })?
-            .cluster
-            .unwrap_or_else(|| aws_sdk_eks::types::Cluster::builder().build());
-        let path =
-            write_kubeconfig_for(ctx, &aws, &caller, &eks_cluster, &args.kubeconfig, &cluster)?;
+        let path = write_kubeconfig_for(
+            ctx,
+            &aws,
+            &caller,
+            &control_plane,
+            &args.kubeconfig,
+            &cluster,
+        )?;
         out.success(format!(
             "saved kubeconfig as {:?}",
             path.display().to_string()
         ));
         kubeconfig_path = Some(path);
     }
-    // TODO(Kubernetes API issue): add each nodegroup's NodeInstanceRole to the aws-auth ConfigMap
-    // ("adding identity … to auth ConfigMap") and wait for its nodes ("waiting for at least N
-    // node(s) to become ready in …").
 
-    // Fargate profiles, one at a time, each waited to ACTIVE.
+    // Self-managed nodes are let in through aws-auth; every nodegroup's nodes are waited for.
+    let mut kube = None;
+    if !unmanaged.is_empty() || !managed.is_empty() {
+        let client = Kube::connect(ctx, &aws, &control_plane).await?;
+        for (ng, role) in unmanaged.iter().zip(&node_roles) {
+            nodes::add_nodegroup_role(&client, role, out).await?;
+            wait_for_nodegroup(ctx, g, &client, ng, out).await?;
+        }
+        for ng in &managed {
+            wait_for_nodegroup(ctx, g, &client, ng, out).await?;
+        }
+        kube = Some(client);
+    }
+
+    // Fargate profiles, one at a time, each waited to ACTIVE; then coredns onto Fargate.
     let mut profiles = config.profiles().to_vec();
     if !profiles.is_empty() {
         let role = config
@@ -321,8 +355,15 @@ pub async fn create(
         create_profiles(&aws, out, &ctx.sleeper, g.timeout, &cluster, &profiles)
             .await
             .map_err(|e| e.wrap("failed to create Fargate profiles"))?;
-        // TODO(Kubernetes API issue): when `fargate::covers_coredns(&profiles)`, patch the
-        // coredns deployment onto Fargate and wait for its pods.
+        let kube = async {
+            match kube {
+                Some(client) => Ok(client),
+                None => Kube::connect(ctx, &aws, &control_plane).await,
+            }
+        };
+        coredns::schedule_if_relevant(&profiles, kube, out, &ctx.sleeper, g.timeout)
+            .await
+            .map_err(|e| e.wrap("failed to schedule core-dns on fargate"))?;
     }
     if let Some(path) = kubeconfig_path {
         out.info(format!(
@@ -334,6 +375,50 @@ pub async fn create(
         "EKS cluster {cluster:?} in {region:?} region is ready"
     ));
     Ok(ExitStatus::Success)
+}
+
+/// The output of a self-managed nodegroup stack naming its instance role.
+const INSTANCE_ROLE_OUTPUT: &str = "InstanceRoleARN";
+
+/// eksctl's `WaitForNodes` for one nodegroup: at least its `minSize` nodes Ready.
+async fn wait_for_nodegroup(
+    ctx: &Context,
+    g: &GlobalArgs,
+    kube: &Kube,
+    ng: &NodeGroup,
+    out: &mut Output<'_>,
+) -> Result<(), Error> {
+    let min = ng.min_size.or(ng.desired_capacity).unwrap_or_default();
+    nodes::wait_for_nodes(
+        kube,
+        ng.name.as_deref().unwrap_or_default(),
+        usize::try_from(min).unwrap_or_default(),
+        out,
+        &ctx.sleeper,
+        g.timeout,
+    )
+    .await
+}
+
+/// `DescribeCluster` after the stacks are up.
+async fn describe_control_plane(
+    aws: &Aws,
+    cluster: &str,
+) -> Result<aws_sdk_eks::types::Cluster, Error> {
+    Ok(aws
+        .eks
+        .describe_cluster()
+        .name(cluster)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::new(format!(
+                "unable to describe cluster control plane: {}",
+                describe(&e)
+            ))
+        })?
+        .cluster
+        .unwrap_or_else(|| aws_sdk_eks::types::Cluster::builder().build()))
 }
 
 /// The config `create cluster` builds from flags alone.
@@ -682,9 +767,9 @@ fn cluster_name_and_region(
     Ok((name, g.region.clone()))
 }
 
-/// `delete cluster`: the profiles one at a time (each waited until gone), then the nodegroup
-/// stacks, the `-fargate` stack and the cluster stack; a cluster without a stack is deleted
-/// through EKS directly.
+/// `delete cluster`: the profiles one at a time (each waited until gone), the cluster's entries
+/// in the kubeconfig, then the nodegroup stacks, the `-fargate` stack and the cluster stack; a
+/// cluster without a stack is deleted through EKS directly.
 ///
 /// # Errors
 /// eksctl's messages.
@@ -733,6 +818,17 @@ pub async fn delete(
         Err(e) => return Err(e.wrap("failed to get Fargate profile(s)")),
     }
 
+    match kubeconfig::forget_cluster(
+        &cluster,
+        &aws.region,
+        ctx.var("KUBECONFIG"),
+        ctx.home().as_deref(),
+    ) {
+        kubeconfig::Forgotten::Updated => out.success("kubeconfig has been updated"),
+        kubeconfig::Forgotten::Nothing(Some(reason)) => out.debug(reason),
+        _ => {}
+    }
+
     let stacks = Stacks::new(&aws, &cluster);
     let all = stacks.describe_all().await?;
     let cluster_stack = all.iter().find(|s| s.name.ends_with("-cluster")).cloned();
@@ -773,7 +869,6 @@ pub async fn delete(
             }
         }
     }
-    // TODO(kubeconfig cleanup): eksctl also removes the cluster's context from the kubeconfig.
     out.success("all cluster resources were deleted");
     Ok(ExitStatus::Success)
 }

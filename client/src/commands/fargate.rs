@@ -4,9 +4,8 @@
 //! `FargatePodExecutionRoleARN` output, or an `eksctl-<c>-fargate` stack, created for clusters
 //! ekscli did not make), then creates the profiles one at a time, each waited to ACTIVE.
 //!
-//! TODO(coredns, needs the Kubernetes API issue): after creating a profile that covers
-//! `kube-system`, eksctl patches the coredns deployment onto Fargate and waits for its pods
-//! (`"coredns" is now schedulable onto Fargate` …). [`covers_coredns`] already decides when.
+//! When a profile covers `kube-system`, coredns is then moved onto Fargate through the cluster's
+//! Kubernetes API ([`crate::kube::coredns`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -26,6 +25,7 @@ use crate::config::{
     self, validate_create_options, validate_profile, ClusterConfig, ClusterMeta, FargateProfile,
     FargateProfileSelector,
 };
+use crate::kube::{coredns, Kube};
 use crate::output::{render_profiles, Format, Output, ProfileView, SelectorView};
 use crate::wait::{Backoff, Sleeper};
 use crate::{names, Context, Error, ExitStatus};
@@ -140,20 +140,16 @@ pub async fn create(
     create_profiles(&aws, out, &ctx.sleeper, g.timeout, &cluster_name, &profiles)
         .await
         .map_err(|e| e.wrap("could not create fargate profiles"))?;
+    coredns::schedule_if_relevant(
+        &profiles,
+        Kube::connect(ctx, &aws, &cluster),
+        out,
+        &ctx.sleeper,
+        g.timeout,
+    )
+    .await
+    .map_err(|e| e.wrap("failed to schedule core-dns on fargate"))?;
     Ok(ExitStatus::Success)
-}
-
-/// Whether eksctl would move coredns onto Fargate for these profiles: some selector names
-/// `kube-system` with no labels, or with `eks.amazonaws.com/component: coredns`.
-#[must_use]
-pub fn covers_coredns(profiles: &[FargateProfile]) -> bool {
-    profiles.iter().flat_map(|p| &p.selectors).any(|s| {
-        s.namespace == "kube-system"
-            && s.labels.as_ref().is_none_or(|l| {
-                l.is_empty()
-                    || l.get("eks.amazonaws.com/component").map(String::as_str) == Some("coredns")
-            })
-    })
 }
 
 /// The role for profiles that name none: the config's `iam.fargatePodExecutionRoleARN`, the
@@ -673,46 +669,4 @@ async fn delete_unused_fargate_stack(
 #[must_use]
 pub fn default_profile() -> FargateProfile {
     config::default_fargate_profile()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn profile(namespace: &str, labels: &[(&str, &str)]) -> FargateProfile {
-        FargateProfile {
-            name: "p".into(),
-            selectors: vec![FargateProfileSelector {
-                namespace: namespace.into(),
-                labels: (!labels.is_empty()).then(|| {
-                    labels
-                        .iter()
-                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                        .collect()
-                }),
-            }],
-            ..FargateProfile::default()
-        }
-    }
-
-    /// eksctl's `pkg/fargate/coredns/coredns_test.go` relevance cases.
-    #[test]
-    fn coredns_relevance() {
-        assert!(covers_coredns(&[profile("kube-system", &[])]));
-        assert!(covers_coredns(&[
-            profile("default", &[]),
-            profile("kube-system", &[])
-        ]));
-        assert!(covers_coredns(&[default_profile()]));
-        assert!(covers_coredns(&[profile(
-            "kube-system",
-            &[("eks.amazonaws.com/component", "coredns")]
-        )]));
-        assert!(!covers_coredns(&[profile(
-            "kube-system",
-            &[("foo", "bar")]
-        )]));
-        assert!(!covers_coredns(&[profile("default", &[])]));
-        assert!(!covers_coredns(&[]));
-    }
 }

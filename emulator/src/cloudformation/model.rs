@@ -2070,6 +2070,7 @@ mod tests {
         iam: IamAccount,
         eks: EksRegion,
         ec2: Ec2Region,
+        autoscaling: crate::autoscaling::model::AutoScalingRegion,
         now: Timestamp,
         /// Two default subnets in two zones, for clusters.
         subnets: Vec<String>,
@@ -2085,6 +2086,7 @@ mod tests {
                 iam: IamAccount::default(),
                 eks: EksRegion::default(),
                 ec2: Ec2Region::default(),
+                autoscaling: Default::default(),
                 now: T0,
                 subnets: Vec::new(),
             };
@@ -2127,6 +2129,7 @@ mod tests {
                 iam: &mut self.iam,
                 eks: &mut self.eks,
                 ec2: &mut self.ec2,
+                autoscaling: &mut self.autoscaling,
             };
             self.cfn.drive(&mut svc, self.now);
             crate::state::advance_services(&mut self.eks, &mut self.ec2, self.now);

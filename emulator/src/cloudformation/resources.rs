@@ -8,15 +8,16 @@
 //! gateway attachment, …), following reference/aws-eks.md §5.6 and the CloudFormation resource
 //! reference.
 //!
-//! The providers live by service: `resources/ec2.rs`, `resources/iam.rs`, `resources/eks.rs`. Types
-//! the issue lists whose models are not in this tree yet ([`PENDING`]) and every other type fail
-//! their resource with a reason saying so — never silently.
+//! The providers live by service: `resources/ec2.rs`, `resources/iam.rs`, `resources/eks.rs`,
+//! `resources/autoscaling.rs`. A type without provider fails its resource with a reason saying so,
+//! and so does a property a provider does not model — never silently.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use serde_json::Value;
 
+use crate::autoscaling::model::AutoScalingRegion;
 use crate::clock::Timestamp;
 use crate::ec2::error::Ec2Error;
 use crate::ec2::model::Ec2Region;
@@ -28,6 +29,7 @@ use crate::state::Env;
 
 use super::template::Template;
 
+mod autoscaling;
 mod ec2;
 mod eks;
 mod iam;
@@ -64,6 +66,8 @@ pub struct Services<'a> {
     pub eks: &'a mut EksRegion,
     /// The region's EC2.
     pub ec2: &'a mut Ec2Region,
+    /// The region's Auto Scaling.
+    pub autoscaling: &'a mut AutoScalingRegion,
 }
 
 impl Services<'_> {
@@ -287,19 +291,14 @@ pub fn changed_properties(old: &Value, new: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The types the issue lists whose models arrive with other issues: a stack using one fails that
-/// resource with [`unsupported_reason`].
-pub const PENDING: &[&str] = &[
-    "AWS::EKS::FargateProfile",
-    "AWS::EKS::Nodegroup",
-    "AWS::EKS::Addon",
-    "AWS::EKS::AccessEntry",
-    "AWS::AutoScaling::AutoScalingGroup",
-];
-
 /// Every provider.
 static PROVIDERS: &[&dyn Provider] = &[
     &eks::Cluster,
+    &eks::FargateProfile,
+    &eks::Nodegroup,
+    &eks::Addon,
+    &eks::AccessEntry,
+    &autoscaling::AutoScalingGroup,
     &WaitConditionHandle,
     &ec2::Vpc,
     &ec2::Subnet,
@@ -331,11 +330,7 @@ pub fn provider(type_name: &str) -> Option<&'static dyn Provider> {
 /// Why a resource of a type without provider fails.
 #[must_use]
 pub fn unsupported_reason(type_name: &str) -> String {
-    if PENDING.contains(&type_name) {
-        format!("Resource type {type_name} is not supported by this emulator yet")
-    } else {
-        format!("Resource type {type_name} is not supported by this emulator")
-    }
+    format!("Resource type {type_name} is not supported by this emulator")
 }
 
 /// The IAM types that need `CAPABILITY_IAM`, and the property that gives each a custom name (which
@@ -516,6 +511,7 @@ pub(crate) mod testing {
         pub iam: IamAccount,
         pub eks: EksRegion,
         pub ec2: Ec2Region,
+        pub autoscaling: AutoScalingRegion,
         pub now: Timestamp,
     }
 
@@ -527,6 +523,7 @@ pub(crate) mod testing {
                 iam: IamAccount::default(),
                 eks: EksRegion::default(),
                 ec2: Ec2Region::default(),
+                autoscaling: AutoScalingRegion::default(),
                 now: Timestamp(0),
             };
             let env = w.env();
@@ -547,7 +544,13 @@ pub(crate) mod testing {
 
         /// Two default subnets in two zones.
         pub fn default_subnets(&self) -> Vec<String> {
-            self.ec2.subnets.keys().take(2).cloned().collect()
+            self.ec2
+                .subnets
+                .values()
+                .filter(|s| s.default_for_az)
+                .take(2)
+                .map(|s| s.id.clone())
+                .collect()
         }
 
         /// The world's now, account and region.
@@ -572,6 +575,7 @@ pub(crate) mod testing {
                 iam: &mut self.iam,
                 eks: &mut self.eks,
                 ec2: &mut self.ec2,
+                autoscaling: &mut self.autoscaling,
             }
         }
 
@@ -681,22 +685,33 @@ mod tests {
     }
 
     #[test]
-    fn registry_knows_providers_and_names_what_is_pending() {
+    fn registry_knows_every_type_of_the_issue_and_names_the_others() {
         for kind in [
             "AWS::EKS::Cluster",
+            "AWS::EKS::FargateProfile",
+            "AWS::EKS::Nodegroup",
+            "AWS::EKS::Addon",
+            "AWS::EKS::AccessEntry",
+            "AWS::AutoScaling::AutoScalingGroup",
             "AWS::EC2::VPC",
+            "AWS::EC2::Subnet",
+            "AWS::EC2::InternetGateway",
+            "AWS::EC2::VPCGatewayAttachment",
+            "AWS::EC2::EIP",
+            "AWS::EC2::NatGateway",
+            "AWS::EC2::RouteTable",
+            "AWS::EC2::Route",
+            "AWS::EC2::SubnetRouteTableAssociation",
+            "AWS::EC2::SecurityGroup",
             "AWS::EC2::SecurityGroupIngress",
             "AWS::EC2::SecurityGroupEgress",
+            "AWS::EC2::LaunchTemplate",
             "AWS::IAM::Role",
+            "AWS::IAM::Policy",
             "AWS::IAM::InstanceProfile",
         ] {
             assert_eq!(provider(kind).map(|p| p.type_name()), Some(kind));
         }
-        assert!(provider("AWS::EKS::Nodegroup").is_none());
-        assert_eq!(
-            unsupported_reason("AWS::EKS::Nodegroup"),
-            "Resource type AWS::EKS::Nodegroup is not supported by this emulator yet"
-        );
         assert_eq!(
             unsupported_reason("AWS::S3::Bucket"),
             "Resource type AWS::S3::Bucket is not supported by this emulator"

@@ -442,7 +442,16 @@ pub fn launch_template_data(req: &QueryRequest) -> LaunchTemplateData {
         image_id: get("ImageId"),
         instance_type: get("InstanceType"),
         key_name: get("KeyName"),
-        security_group_ids: req.list("LaunchTemplateData.SecurityGroupId"),
+        security_group_ids: {
+            let ids = req.list("LaunchTemplateData.SecurityGroupId");
+            if ids.is_empty() {
+                // The primary network interface's groups stand for them (see the CloudFormation
+                // provider).
+                req.list("LaunchTemplateData.NetworkInterface.1.SecurityGroupId")
+            } else {
+                ids
+            }
+        },
         user_data: get("UserData"),
         iam_instance_profile: get("IamInstanceProfile.Arn")
             .or_else(|| get("IamInstanceProfile.Name")),

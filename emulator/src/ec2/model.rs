@@ -1,7 +1,8 @@
 //! EC2 state of one region — VPCs, subnets, internet and NAT gateways, Elastic IPs, route tables,
-//! security groups, launch templates and tags — with the rules real EC2 enforces on them (CIDR ranges and conflicts,
-//! dependencies on delete) and the one EKS relies on: a subnet is *private* when its route table
-//! (its explicit association, else its VPC's main table) has no route to an internet gateway.
+//! security groups, launch templates and tags — with the rules real EC2 enforces on them (CIDR
+//! ranges and conflicts, dependencies on delete) and the one EKS relies on: a subnet is *private*
+//! when its route table (its explicit association, else its VPC's main table) has no route to an
+//! internet gateway.
 //! Every region has a default VPC, made on first use. Nothing of HTTP or XML here.
 
 use std::collections::BTreeMap;

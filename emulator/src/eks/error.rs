@@ -187,6 +187,29 @@ pub enum EksError {
     /// in the style of the other not-found messages).
     #[error("No update found for ID: {update}.")]
     UpdateNotFound { cluster: String, update: String },
+
+    // ---- add-ons and access entries ----
+    /// 404 on an add-on the cluster does not have (the text eksctl users quote).
+    #[error("No addon: {addon} found in cluster: {cluster}")]
+    AddonNotFound { cluster: String, addon: String },
+    /// 409 on creating an add-on the cluster already has (text chosen here).
+    #[error("Addon already exists.")]
+    AddonExists { cluster: String, addon: String },
+    /// 404 on an access entry the cluster does not have.
+    #[error("The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.")]
+    AccessEntryNotFound { cluster: String },
+    /// 409 on creating an access entry for a principal that already has one.
+    #[error("The specified access entry resource is already in use on this cluster.")]
+    AccessEntryExists { cluster: String },
+    /// 400 (`InvalidRequestException`) on an access entry of a cluster in `CONFIG_MAP` mode.
+    #[error("The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.")]
+    AccessEntriesNotEnabled { cluster: String },
+    /// 400 on a principal ARN that is not an existing IAM role or a user ARN (text chosen here).
+    #[error("The specified principalArn is invalid: invalid principal.")]
+    InvalidPrincipal { cluster: String },
+    /// 400 on an access entry type EKS does not know (text chosen here).
+    #[error("The type {kind} is not valid. Valid types are STANDARD, EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX and HYBRID_LINUX.")]
+    InvalidAccessEntryType { kind: String },
 }
 
 impl EksError {
@@ -197,7 +220,9 @@ impl EksError {
             Self::ClusterNotFound { .. }
             | Self::FargateProfileNotFound { .. }
             | Self::NodegroupNotFound { .. }
-            | Self::UpdateNotFound { .. } => "ResourceNotFoundException",
+            | Self::UpdateNotFound { .. }
+            | Self::AddonNotFound { .. }
+            | Self::AccessEntryNotFound { .. } => "ResourceNotFoundException",
             Self::ClusterExists { .. }
             | Self::ClusterHasFargateProfiles { .. }
             | Self::ClusterHasNodegroups { .. }
@@ -205,7 +230,9 @@ impl EksError {
             | Self::FargateProfileCreateBlocked { .. }
             | Self::FargateProfileDeleteBlocked { .. }
             | Self::NodegroupExists { .. }
-            | Self::NodegroupNotActive { .. } => "ResourceInUseException",
+            | Self::NodegroupNotActive { .. }
+            | Self::AddonExists { .. }
+            | Self::AccessEntryExists { .. } => "ResourceInUseException",
             Self::InvalidName { .. }
             | Self::NameTooLong { .. }
             | Self::MissingParameter { .. }
@@ -226,8 +253,11 @@ impl EksError {
             | Self::NoPrivateSubnets { .. }
             | Self::RoleNotFound { .. }
             | Self::SubnetOutsideClusterVpc { .. }
-            | Self::InvalidNodegroupConfig { .. } => "InvalidParameterException",
+            | Self::InvalidNodegroupConfig { .. }
+            | Self::InvalidPrincipal { .. }
+            | Self::InvalidAccessEntryType { .. } => "InvalidParameterException",
             Self::ClusterNotActive { .. }
+            | Self::AccessEntriesNotEnabled { .. }
             | Self::FargateProfileNotActive { .. }
             | Self::FargateUnsupportedPlatform { .. } => "InvalidRequestException",
             Self::TooManyFargateProfiles { .. } => "ResourceLimitExceededException",
@@ -254,7 +284,13 @@ impl EksError {
             | Self::SubnetNotFound { cluster, .. }
             | Self::SubnetOutsideClusterVpc { cluster, .. }
             | Self::UpdateNotFound { cluster, .. }
-            | Self::FargateUnsupportedPlatform { cluster, .. } => (Some(cluster), None, None),
+            | Self::FargateUnsupportedPlatform { cluster, .. }
+            | Self::AddonNotFound { cluster, .. }
+            | Self::AddonExists { cluster, .. }
+            | Self::AccessEntryNotFound { cluster }
+            | Self::AccessEntryExists { cluster }
+            | Self::AccessEntriesNotEnabled { cluster }
+            | Self::InvalidPrincipal { cluster } => (Some(cluster), None, None),
             Self::FargateProfileNotFound { cluster, profile }
             | Self::FargateProfileExists { cluster, profile }
             | Self::TooManyFargateProfiles {
@@ -290,6 +326,7 @@ impl EksError {
             | Self::InvalidArn { .. }
             | Self::TagResourceNotFound { .. }
             | Self::InvalidTags { .. }
+            | Self::InvalidAccessEntryType { .. }
             | Self::BadRequest { .. } => (None, None, None),
         };
         // Only InvalidParameterException and ResourceNotFoundException declare fargateProfileName.

@@ -15,12 +15,17 @@
 //!
 //! Only `ACTIVE` profiles take pods; a nodegroup's nodes exist while it is `ACTIVE` or `UPDATING`.
 //! Both disappear from the maps when their deletion finishes.
+//!
+//! A cluster also keeps minimal records of its add-ons and access entries ([`addon`]), which
+//! CloudFormation makes.
 
+mod addon;
 #[cfg(test)]
 mod fake;
 mod fargate;
 mod nodegroup;
 
+pub use addon::{AccessEntry, AccessPolicy, Addon, NewAccessEntry, NewAddon, ACCESS_ENTRY_TYPES};
 pub use fargate::{
     platform_supports_fargate, FargateProfile, NewFargateProfile, FARGATE_PODS_PRINCIPAL,
     MAX_FARGATE_PROFILES_PER_CLUSTER, RESERVED_PROFILE_PREFIX,
@@ -144,6 +149,12 @@ pub struct Cluster {
     /// Managed nodegroups by name (read them with [`Cluster::nodegroups`]).
     #[serde(default)]
     pub nodegroups: BTreeMap<String, Nodegroup>,
+    /// Add-ons by name.
+    #[serde(default)]
+    pub addons: BTreeMap<String, Addon>,
+    /// Access entries by principal ARN.
+    #[serde(default)]
+    pub access_entries: BTreeMap<String, AccessEntry>,
 }
 
 impl Cluster {
@@ -459,6 +470,8 @@ impl EksRegion {
             name: new.name.clone(),
             fargate_profiles: BTreeMap::new(),
             nodegroups: BTreeMap::new(),
+            addons: BTreeMap::new(),
+            access_entries: BTreeMap::new(),
         };
         Ok(self.clusters.entry(new.name).or_insert(cluster))
     }

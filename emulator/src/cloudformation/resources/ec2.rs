@@ -1154,7 +1154,12 @@ fn launch_template_data(value: Option<&Value>) -> LaunchTemplateData {
         image_id: get("ImageId"),
         instance_type: get("InstanceType"),
         key_name: get("KeyName"),
-        security_group_ids: strings(data.get("SecurityGroupIds")),
+        // Groups of the primary network interface stand for `SecurityGroupIds` when those are
+        // absent (eksctl's unmanaged nodegroups give them so).
+        security_group_ids: match data.get("SecurityGroupIds") {
+            Some(ids) => strings(Some(ids)),
+            None => strings(data.pointer("/NetworkInterfaces/0/Groups")),
+        },
         user_data: get("UserData"),
         iam_instance_profile: profile
             .and_then(|p| p.get("Arn").or_else(|| p.get("Name")))
