@@ -128,6 +128,19 @@ impl Capabilities {
                                     .or_insert(Err(reason));
                             }
                         }
+                        let ready = matches!(
+                            found.capabilities.get(&Capability::UnmanagedNodegroups),
+                            Some(Ok(()))
+                        ) && matches!(
+                            found.capabilities.get(&Capability::Ec2Iam),
+                            Some(Ok(()))
+                        );
+                        if ready {
+                            let nodes = probe_unmanaged_nodes(running.emulator(), &base).await;
+                            found
+                                .capabilities
+                                .insert(Capability::UnmanagedNodegroups, nodes);
+                        }
                         running.shutdown().await;
                     }
                     Err(e) => {
@@ -330,6 +343,57 @@ async fn query_action(
     } else {
         Ok(())
     }
+}
+
+/// Whether an unmanaged nodegroup comes up: `ekscli create cluster -f` with one self-managed node
+/// on the (instant, throwaway) probe emulator must end with the node Ready, as the seed page's
+/// config-file cluster needs. Stacks alone are not enough: the Auto Scaling group's instance must
+/// join the cluster.
+async fn probe_unmanaged_nodes(emu: &Emulator, base: &str) -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
+    let file = home.path().join("cluster.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: scenario-probe, region: us-east-1}\n\
+         nodeGroups:\n  - {name: ng-1, instanceType: m5.large, desiredCapacity: 1}\n",
+    )
+    .map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut ctx = ekscli::Context::isolated();
+    ctx.credentials = Some(Credentials::new("probe", "probe", None, None, "probe"));
+    ctx.env.insert("AWS_ENDPOINT_URL".into(), base.to_owned());
+    ctx.env
+        .insert("HOME".into(), home.path().display().to_string());
+    let clock = emu.clone();
+    ctx.sleeper = ekscli::Sleeper::new(move |d| {
+        clock.clock().advance(d);
+        Box::pin(async {})
+    });
+    let args = [
+        "ekscli",
+        "create",
+        "cluster",
+        "-f",
+        &file.display().to_string(),
+        "--timeout",
+        "15m",
+    ]
+    .map(str::to_owned);
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let status = ekscli::run_with(&ctx, args, &mut stdout, &mut stderr).await;
+    if status.code() == 0 {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&stderr);
+    let error = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no error message");
+    Err(format!(
+        "a config-file cluster with an unmanaged nodegroup does not come up on the emulator: {}",
+        error.trim_start_matches("Error: ")
+    ))
 }
 
 /// The Kubernetes endpoint of an emulator at `base` (from its health document).
