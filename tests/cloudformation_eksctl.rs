@@ -76,24 +76,24 @@ fn outputs(emu: &TestEmulator, stack: &str) -> BTreeMap<String, String> {
 
 /// Creates a stack from a fixture as eksctl does (IAM capability, its tags, termination
 /// protection), lets the clock run past its work and waits for it through the CLI waiter.
-fn create_stack(emu: &TestEmulator, stack: &str, fixture_name: &str) {
-    aws(
-        emu,
-        &[
-            "cloudformation",
-            "create-stack",
-            "--stack-name",
-            stack,
-            "--template-body",
-            &fixture(fixture_name),
-            "--capabilities",
-            "CAPABILITY_IAM",
-            "--tags",
-            "Key=alpha.eksctl.io/cluster-name,Value=fargate-demo",
-            "Key=eksctl.cluster.k8s.io/v1alpha1/cluster-name,Value=fargate-demo",
-            "--enable-termination-protection",
-        ],
-    );
+fn create_stack(emu: &TestEmulator, stack: &str, fixture_name: &str, extra_tags: &[&str]) {
+    let template = fixture(fixture_name);
+    let mut args = vec![
+        "cloudformation",
+        "create-stack",
+        "--stack-name",
+        stack,
+        "--template-body",
+        &template,
+        "--capabilities",
+        "CAPABILITY_IAM",
+        "--enable-termination-protection",
+        "--tags",
+        "Key=alpha.eksctl.io/cluster-name,Value=fargate-demo",
+        "Key=eksctl.cluster.k8s.io/v1alpha1/cluster-name,Value=fargate-demo",
+    ];
+    args.extend_from_slice(extra_tags);
+    aws(emu, &args);
     emu.advance(30 * 60);
     wait(emu, "stack-create-complete", stack);
 }
@@ -609,7 +609,7 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outputs_and_exports() {
     let emu = TestEmulator::start().await;
-    create_stack(&emu, CLUSTER_STACK, "cluster.yaml");
+    create_stack(&emu, CLUSTER_STACK, "cluster.yaml", &[]);
     let cluster_outputs = outputs(&emu, CLUSTER_STACK);
     let private: Vec<String> = cluster_outputs["SubnetsPrivate"]
         .split(',')
@@ -657,7 +657,12 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
 
     // A managed nodegroup stack importing the cluster stack's exports.
     let managed = "eksctl-fargate-demo-nodegroup-ng-1";
-    create_stack(&emu, managed, "nodegroup.json");
+    create_stack(
+        &emu,
+        managed,
+        "nodegroup.json",
+        &["Key=alpha.eksctl.io/nodegroup-name,Value=ng-1"],
+    );
     let nodegroup = aws(
         &emu,
         &[
@@ -707,7 +712,12 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
     // An unmanaged nodegroup stack: its own security group and rules on the control plane's,
     // an instance profile, a launch template, an Auto Scaling group and an access entry.
     let unmanaged = "eksctl-fargate-demo-nodegroup-ng-2";
-    create_stack(&emu, unmanaged, "nodegroup-unmanaged.json");
+    create_stack(
+        &emu,
+        unmanaged,
+        "nodegroup-unmanaged.json",
+        &["Key=alpha.eksctl.io/nodegroup-name,Value=ng-2"],
+    );
     let ng2_outputs = outputs(&emu, unmanaged);
     let group_name = physical_id(&emu, unmanaged, "NodeGroup");
     let node_sg = physical_id(&emu, unmanaged, "SG");
@@ -746,6 +756,16 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
         Some(&ng2_outputs["InstanceProfileARN"])
     );
     assert_eq!(entry_groups, ["system:nodes"]);
+    // The group's instances are the cluster's unmanaged nodegroup `ng-2` on the Kubernetes side.
+    let ng2 = emu.emulator().with_world(|world, _| {
+        let region = world.scope(ACCOUNT, REGION).region;
+        eks_emulator::k8s::facts::cluster_facts(region, REGION, "fargate-demo")
+            .and_then(|facts| facts.nodegroups.into_iter().find(|ng| ng.name == "ng-2"))
+            .map(|ng| (ng.desired_size, ng.instance_type, ng.labels))
+    });
+    let (size, instance_type, labels) = ng2.expect("ng-2 is a nodegroup of the cluster");
+    assert_eq!((size, instance_type.as_str()), (2, "m5.large"));
+    assert_eq!(labels["alpha.eksctl.io/nodegroup-name"], "ng-2");
     let control_plane_sg = aws(
         &emu,
         &[

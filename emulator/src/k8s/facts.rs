@@ -1,5 +1,6 @@
 //! The one place the Kubernetes side reads other services: [`cluster_facts`] turns the EKS cluster, its
-//! Fargate profiles and nodegroups, and their EC2 subnets into plain [`ClusterFacts`]. Admission, schedulers and controllers see only these facts, so they are
+//! Fargate profiles and nodegroups (managed ones, and the Auto Scaling groups of unmanaged ones), and
+//! their EC2 subnets into plain [`ClusterFacts`]. Admission, schedulers and controllers see only these facts, so they are
 //! tested with hand-built ones and never reach into another service's store.
 
 use std::collections::BTreeMap;
@@ -140,7 +141,7 @@ pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<C
     let cluster = region.eks.clusters.get(name)?;
     let patch = versions::find(&cluster.version)
         .map_or_else(|| format!("{}.0", cluster.version), |v| v.patch.to_owned());
-    Some(ClusterFacts {
+    let mut facts = ClusterFacts {
         name: cluster.name.clone(),
         region: region_name.to_owned(),
         version: cluster.version.clone(),
@@ -200,8 +201,55 @@ pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<C
                     .collect(),
                 node_role_arn: ng.node_role.clone(),
             })
+            .chain(unmanaged_nodegroups(region, &cluster.name))
             .collect(),
-    })
+    };
+    facts.nodegroups.sort_by(|a, b| a.name.cmp(&b.name));
+    Some(facts)
+}
+
+/// The unmanaged nodegroups of cluster `name`: the region's Auto Scaling groups whose instances join
+/// it (`autoscaling/model.rs`, "Reading groups"), each named by its `alpha.eksctl.io/nodegroup-name`
+/// tag (else the group's name), serving as soon as it exists, with eksctl's node labels and the
+/// launch template's instance type. EKS maps no role for them in `aws-auth` (eksctl does that).
+fn unmanaged_nodegroups<'r>(
+    region: &'r Region,
+    name: &'r str,
+) -> impl Iterator<Item = NodegroupFacts> + 'r {
+    region
+        .autoscaling
+        .groups()
+        .filter(move |g| g.cluster_name() == Some(name))
+        .map(move |g| {
+            let nodegroup = g
+                .tags
+                .iter()
+                .find(|t| t.key == "alpha.eksctl.io/nodegroup-name")
+                .map_or_else(|| g.name.clone(), |t| t.value.clone());
+            NodegroupFacts {
+                labels: BTreeMap::from([
+                    ("alpha.eksctl.io/cluster-name".to_owned(), name.to_owned()),
+                    (
+                        "alpha.eksctl.io/nodegroup-name".to_owned(),
+                        nodegroup.clone(),
+                    ),
+                ]),
+                name: nodegroup,
+                phase: NodegroupPhase::Serving,
+                desired_size: g.desired_capacity,
+                instance_type: g
+                    .launch_template_data(&region.ec2)
+                    .and_then(|d| d.instance_type.clone())
+                    .unwrap_or_else(|| "t3.medium".to_owned()),
+                subnets: g
+                    .subnets
+                    .iter()
+                    .filter_map(|id| subnet(region, id))
+                    .collect(),
+                taints: Vec::new(),
+                node_role_arn: String::new(),
+            }
+        })
 }
 
 impl ClusterFacts {
