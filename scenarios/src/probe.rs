@@ -277,8 +277,9 @@ async fn probe_emulator(base: &str) -> BTreeMap<Capability, Result<(), String>> 
             |_| Ok(()),
         ),
     );
-    // A running emulator is not asked which CloudFormation types it has (that would make
-    // stacks); the embedded one is asked in-process.
+    // A running emulator is not asked which CloudFormation types it has, nor whether an
+    // unmanaged nodegroup comes up (that would make stacks and a cluster in it): it is assumed.
+    // The embedded target checks both on a throwaway emulator.
     found.insert(Capability::UnmanagedNodegroups, Ok(()));
 
     let ec2 = query_action(base, "ec2", "DescribeVpcs", "2016-11-15").await;
@@ -429,13 +430,14 @@ async fn probe_kube_in_process(emu: &Emulator) -> Result<(), String> {
 
 async fn probe_kube_with_kubectl(kube_url: &str) -> Result<(), String> {
     let out = tokio::process::Command::new("kubectl")
+        // `--raw` paths are absolute on the server, whatever path `--server` has.
         .args([
-            &format!("--server={kube_url}/k8s/us-east-1/scenario-probe"),
+            &format!("--server={kube_url}"),
             "--insecure-skip-tls-verify=true",
             "--token=probe",
             "get",
             "--raw",
-            "/apis",
+            "/k8s/us-east-1/scenario-probe/apis",
         ])
         .env("KUBECONFIG", "/dev/null")
         .stdin(std::process::Stdio::null())

@@ -531,18 +531,6 @@ impl Session {
         Ok(out.account().unwrap_or_default().to_owned())
     }
 
-    /// Whether an EKS cluster exists.
-    ///
-    /// # Errors
-    /// An error other than "not found".
-    pub async fn cluster_exists(&mut self, region: &str, name: &str) -> Result<bool, String> {
-        let subject = Subject::Cluster {
-            region: region.to_owned(),
-            name: name.to_owned(),
-        };
-        Ok(self.status(&subject).await? != GONE)
-    }
-
     /// The status of a cluster, profile, nodegroup or stack, or [`GONE`].
     ///
     /// # Errors
