@@ -23,6 +23,7 @@ use super::error::AutoScalingError;
 use crate::clock::Timestamp;
 use crate::ec2::model::{Ec2Region, LaunchTemplateData};
 use crate::ids::IdGen;
+use crate::lifecycle::Transition;
 use crate::state::Env;
 
 /// The Auto Scaling store of one region.
@@ -61,6 +62,10 @@ pub struct AutoScalingGroup {
     pub arn: String,
     /// `CreatedTime`.
     pub created_at: Timestamp,
+    /// When its first instances have booted and registered as Kubernetes nodes (`CreatedTime` plus
+    /// the node-ready delay of the timing profile). Older state files lack it: ready at once.
+    #[serde(default)]
+    pub instances_ready_at: Timestamp,
     /// `MinSize`.
     pub min_size: u32,
     /// `MaxSize`.
@@ -230,6 +235,7 @@ impl AutoScalingRegion {
                 new.name
             ),
             created_at: env.now,
+            instances_ready_at: env.now.after(env.timing.duration(Transition::NodeReady)),
             min_size,
             max_size,
             desired_capacity,

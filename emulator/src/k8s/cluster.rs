@@ -96,7 +96,8 @@ pub fn reconcile(
     force: bool,
 ) {
     let fingerprint = facts.fingerprint();
-    let due = c.steps.earliest().is_some_and(|at| at <= now);
+    let due =
+        c.steps.earliest().is_some_and(|at| at <= now) || facts.boot_due(c.last_run, now).is_some();
     if !force && !due && fingerprint == c.facts_fingerprint {
         return;
     }
@@ -105,7 +106,11 @@ pub fn reconcile(
     c.facts_fingerprint = fingerprint;
     // Bounded: each step is applied once; controllers settle in a few passes.
     for _ in 0..10_000 {
-        let next = c.steps.earliest().filter(|at| *at <= now);
+        let step_at = c.steps.earliest().filter(|at| *at <= now);
+        let next = step_at
+            .into_iter()
+            .chain(facts.boot_due(c.last_run, now))
+            .min();
         let at = next.unwrap_or(now).max(c.last_run);
         c.last_run = at;
         let mut k = Kube {
@@ -118,6 +123,9 @@ pub fn reconcile(
         controllers(&mut k);
         if next.is_none() {
             break;
+        }
+        if step_at != next {
+            continue; // the instant was a nodegroup's boot: the controllers above made its nodes
         }
         if let Some(step) = c.steps.take_due(now) {
             let mut k = Kube {

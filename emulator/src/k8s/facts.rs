@@ -83,6 +83,9 @@ impl ProfileFacts {
 pub enum NodegroupPhase {
     /// Instances are launching: no nodes yet.
     Creating,
+    /// Instances are booting: their nodes register at this instant (unmanaged nodegroups, whose
+    /// stack completes before the kubelets join, as eksctl's `has 0 node(s)` line shows).
+    Booting(Timestamp),
     /// Nodes are registered (`ACTIVE`, `UPDATING`, `DEGRADED`).
     Serving,
     /// Being deleted, or failed: its nodes go away.
@@ -210,7 +213,7 @@ pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<C
 
 /// The unmanaged nodegroups of cluster `name`: the region's Auto Scaling groups whose instances join
 /// it (`autoscaling/model.rs`, "Reading groups"), each named by its `alpha.eksctl.io/nodegroup-name`
-/// tag (else the group's name), serving as soon as it exists, with eksctl's node labels and the
+/// tag (else the group's name), serving once its instances have booted, with eksctl's node labels and the
 /// launch template's instance type. EKS maps no role for them in `aws-auth` (eksctl does that).
 fn unmanaged_nodegroups<'r>(
     region: &'r Region,
@@ -235,7 +238,7 @@ fn unmanaged_nodegroups<'r>(
                     ),
                 ]),
                 name: nodegroup,
-                phase: NodegroupPhase::Serving,
+                phase: NodegroupPhase::Booting(g.instances_ready_at),
                 desired_size: g.desired_capacity,
                 instance_type: g
                     .launch_template_data(&region.ec2)
@@ -280,6 +283,19 @@ impl ClusterFacts {
         } else {
             format!("{}.compute.internal", self.region)
         }
+    }
+
+    /// The earliest instant in `(after, until]` at which a booting nodegroup's nodes register: a
+    /// step on the clock that comes from AWS rather than from the cluster's own queue.
+    #[must_use]
+    pub fn boot_due(&self, after: Timestamp, until: Timestamp) -> Option<Timestamp> {
+        self.nodegroups
+            .iter()
+            .filter_map(|ng| match ng.phase {
+                NodegroupPhase::Booting(at) if after < at && at <= until => Some(at),
+                _ => None,
+            })
+            .min()
     }
 
     /// A stable fingerprint, to notice when the facts change.

@@ -332,7 +332,8 @@ pub fn sync(k: &mut Kube<'_>) {
         });
         let want = match ng.phase {
             NodegroupPhase::Serving => ng.desired_size as usize,
-            NodegroupPhase::Creating | NodegroupPhase::Gone => 0,
+            NodegroupPhase::Booting(ready_at) if ready_at <= k.now => ng.desired_size as usize,
+            NodegroupPhase::Booting(_) | NodegroupPhase::Creating | NodegroupPhase::Gone => 0,
         };
         while existing.len() > want {
             if let Some(node) = existing.pop() {

@@ -273,6 +273,30 @@ kube-system   kube-proxy-gdhvg          1/1     Running   0          60s   192.1
 }
 
 #[test]
+fn an_unmanaged_nodegroups_nodes_register_once_its_instances_have_booted() {
+    let mut booting = nodegroup("ng-1", 1);
+    booting.phase =
+        NodegroupPhase::Booting(MANUAL_CLOCK_START.after(std::time::Duration::from_secs(90)));
+    let mut sim = Sim::new(facts(Vec::new(), vec![booting]));
+    sim.after(89);
+    assert_eq!(sim.c.all::<Node>().count(), 0, "no node before the boot");
+    assert_eq!(
+        phases(&sim, "kube-system"),
+        ["Pending", "Pending"],
+        "coredns waits"
+    );
+    sim.after(1);
+    let nodes = sim.table::<Node>(false);
+    assert_eq!(column(&nodes, 1), ["Ready"], "{nodes}");
+    sim.after(10);
+    assert_eq!(
+        phases(&sim, "kube-system"),
+        ["Running", "Running", "Running", "Running"],
+        "coredns, aws-node and kube-proxy run on the new node"
+    );
+}
+
+#[test]
 fn the_seed_walkthrough_puts_nginx_on_its_own_fargate_node() {
     let profiles = vec![
         profile(

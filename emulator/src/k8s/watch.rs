@@ -165,7 +165,9 @@ fn poll<K: Kind + Printable>(
         let Some(c) = region.kube.clusters.get(&target.cluster) else {
             return Poll2::ClusterGone;
         };
-        let next_due = c.steps.earliest();
+        let boot = super::facts::cluster_facts(region, &target.region, &target.cluster)
+            .and_then(|f| f.boot_due(c.last_run, Timestamp(u64::MAX)));
+        let next_due = c.steps.earliest().into_iter().chain(boot).min();
         if first {
             return match initial::<K>(target, c, now) {
                 Ok((lines, cursor)) => Poll2::Lines(lines, cursor, next_due),
