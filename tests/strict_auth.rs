@@ -1,8 +1,10 @@
 //! `--strict-auth`: the Rust SDK and the `aws` CLI signing with the configured secret pass (header
 //! signatures over paths that need double encoding and over bodies, and the presigned STS URL inside
 //! an `aws eks get-token` token); a wrong secret, an unknown key or no signature at all get AWS's own
-//! codes in each protocol.
+//! codes in each protocol. The Kubernetes API checks bearer tokens against the configured keys.
 
+#[path = "support/kube.rs"]
+mod kube;
 mod support;
 
 use aws_credential_types::Credentials;
@@ -231,4 +233,73 @@ async fn an_aws_eks_get_token_presigned_url_verifies_only_for_its_cluster() {
     let (status, _, body) = fetch("another-cluster");
     assert_eq!(status, 403);
     assert!(String::from_utf8_lossy(&body).contains("<Code>SignatureDoesNotMatch</Code>"));
+}
+
+/// Under `--strict-auth` the Kubernetes API knows the configured secrets without being told: a
+/// token made by `aws eks get-token` with a configured key works, and its signature is checked (a
+/// token for another cluster is refused); a token signed with a key that is not configured is
+/// refused although it is well formed and fresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_tokens_must_be_signed_by_a_configured_key() {
+    const REGION: &str = "ap-northeast-1";
+    let emu = strict().await;
+    for cluster in ["demo", "other"] {
+        kube::provision(
+            &emu,
+            REGION,
+            cluster,
+            &serde_json::json!([]),
+            &serde_json::json!([]),
+        );
+    }
+    let kubectl = kube::Kubectl::for_cluster(&emu, REGION, "demo");
+    assert!(kubectl
+        .ok(&["get", "ns", "-o", "name"])
+        .contains("namespace/kube-system"));
+
+    let server = format!("https://{}/k8s/{REGION}/demo", emu.running.addresses().kube);
+    let ca = kubectl.file("ca.pem", emu.emulator().ca().pem());
+    let get_pods = |token: &str| {
+        kubectl.run(&[
+            "--kubeconfig=/dev/null",
+            "--server",
+            &server,
+            "--certificate-authority",
+            &ca,
+            "--token",
+            token,
+            "get",
+            "pods",
+        ])
+    };
+    let refused = |out: std::process::Output, why: &str| {
+        assert!(!out.status.success(), "{why}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("error: You must be logged in to the server (Unauthorized)"),
+            "{why}: {stderr}"
+        );
+    };
+    let now = eks_emulator::clock::wall_now();
+    let token = |cluster: &str, key: &str, secret: &str| {
+        eks_emulator::k8s::auth::make_token(&emu.url(), REGION, cluster, key, secret, now)
+    };
+    assert!(
+        get_pods(&token("demo", "AKIDOTHER", "other:with:colons"))
+            .status
+            .success(),
+        "the second configured key"
+    );
+    refused(
+        get_pods(&token("other", "AKIDTEST", "secret")),
+        "a configured key's token for another cluster",
+    );
+    refused(
+        get_pods(&token("demo", "AKIDUNKNOWN", "whatever")),
+        "a key that is not configured",
+    );
+    refused(
+        get_pods(&token("demo", "AKIDTEST", "wrong-secret")),
+        "a configured key with the wrong secret",
+    );
 }

@@ -3,7 +3,8 @@
 //! aws-iam-authenticator checks it (reference/aws-eks.md §5.9): form, allow-listed parameters, the
 //! signed `x-k8s-aws-id`, expiry at `X-Amz-Date` + 15 minutes on the **wall** clock (clients sign
 //! with real time). The cluster name is only inside the signature, so it is checked when the secret
-//! of the access key is known ([`verify`] takes a lookup; strict mode will refuse unknown keys).
+//! of the access key is known ([`verify`] takes a lookup; under `--strict-auth` the caller refuses
+//! tokens of keys that are not configured).
 //! Pure: no HTTP, no state.
 
 use base64::Engine;
@@ -51,6 +52,9 @@ pub enum TokenError {
         /// When it expired (ISO 8601).
         expired_at: String,
     },
+    /// Signed with an access key the emulator does not know, under `--strict-auth`.
+    #[error("the access key {0:?} is not a configured credential")]
+    UnknownKey(String),
     /// The signature, recomputed with `x-k8s-aws-id: <this cluster>`, does not match: the token was
     /// made for another cluster (or tampered with).
     #[error("signature does not match a token for cluster {cluster:?}")]

@@ -154,8 +154,23 @@ async fn handle(
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let is_version = rest == ["version"];
+    let config = emu.config();
     let caller = auth::verify(authorization, cluster, crate::clock::wall_now(), |key| {
-        emu.kube_hub().secret_for(key)
+        config
+            .credentials
+            .iter()
+            .find(|c| c.access_key == key)
+            .map(|c| c.secret.clone())
+            .or_else(|| emu.kube_hub().secret_for(key))
+    });
+    // Under --strict-auth a token must be signed by a configured key and its signature must match
+    // (as aws-iam-authenticator checks it through STS); otherwise an unknown key passes unchecked.
+    let caller = caller.and_then(|c| {
+        if config.strict_auth && !c.signature_checked {
+            Err(auth::TokenError::UnknownKey(c.access_key))
+        } else {
+            Ok(c)
+        }
     });
     let access_key = match caller {
         Ok(caller) => Some(caller.access_key),
