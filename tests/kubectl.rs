@@ -389,27 +389,8 @@ async fn tokens_for_another_cluster_expired_or_missing_are_refused() {
 
     let server = format!("https://{}/k8s/{REGION}/demo", emu.running.addresses().kube);
     let ca = kubectl.file("ca.pem", emu.emulator().ca().pem());
-    let with_token = |token: &str| {
-        kubectl.run(&[
-            "--kubeconfig=/dev/null",
-            "--server",
-            &server,
-            "--certificate-authority",
-            &ca,
-            "--token",
-            token,
-            "get",
-            "pods",
-        ])
-    };
-    let refused = |out: std::process::Output, why: &str| {
-        assert!(!out.status.success(), "{why}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("error: You must be logged in to the server (Unauthorized)"),
-            "{why}: {stderr}"
-        );
-    };
+    let with_token = |token: &str| kubectl.with_token(&server, &ca, token, &["get", "pods"]);
+    let refused = |out: std::process::Output, why: &str| kube::assert_unauthorized(&out, why);
 
     // `aws eks get-token` for the other cluster: well formed and fresh, but signed for "other".
     let token =
@@ -425,19 +406,7 @@ async fn tokens_for_another_cluster_expired_or_missing_are_refused() {
         "https://{}/k8s/{REGION}/other",
         emu.running.addresses().kube
     );
-    let out = kubectl.run(&[
-        "--kubeconfig=/dev/null",
-        "--server",
-        &other_server,
-        "--certificate-authority",
-        &ca,
-        "--token",
-        &other,
-        "get",
-        "ns",
-        "-o",
-        "name",
-    ]);
+    let out = kubectl.with_token(&other_server, &ca, &other, &["get", "ns", "-o", "name"]);
     assert!(
         out.status.success(),
         "{}",

@@ -259,27 +259,8 @@ async fn kubernetes_tokens_must_be_signed_by_a_configured_key() {
 
     let server = format!("https://{}/k8s/{REGION}/demo", emu.running.addresses().kube);
     let ca = kubectl.file("ca.pem", emu.emulator().ca().pem());
-    let get_pods = |token: &str| {
-        kubectl.run(&[
-            "--kubeconfig=/dev/null",
-            "--server",
-            &server,
-            "--certificate-authority",
-            &ca,
-            "--token",
-            token,
-            "get",
-            "pods",
-        ])
-    };
-    let refused = |out: std::process::Output, why: &str| {
-        assert!(!out.status.success(), "{why}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("error: You must be logged in to the server (Unauthorized)"),
-            "{why}: {stderr}"
-        );
-    };
+    let get_pods = |token: &str| kubectl.with_token(&server, &ca, token, &["get", "pods"]);
+    let refused = |out: std::process::Output, why: &str| kube::assert_unauthorized(&out, why);
     let now = eks_emulator::clock::wall_now();
     let token = |cluster: &str, key: &str, secret: &str| {
         eks_emulator::k8s::auth::make_token(&emu.url(), REGION, cluster, key, secret, now)

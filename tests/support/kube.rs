@@ -106,6 +106,22 @@ impl Kubectl {
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
+    /// `kubectl --server <server> --certificate-authority <ca> --token <token> <args>`, with no
+    /// kubeconfig: what a client holding only that token sees.
+    pub fn with_token(&self, server: &str, ca: &str, token: &str, args: &[&str]) -> Output {
+        let mut all = vec![
+            "--kubeconfig=/dev/null",
+            "--server",
+            server,
+            "--certificate-authority",
+            ca,
+            "--token",
+            token,
+        ];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
     /// Writes a file in the home (manifests).
     pub fn file(&self, name: &str, text: &str) -> String {
         let path = self.home.path().join(name);
@@ -314,4 +330,15 @@ pub fn provision(
         public_subnets: list("public"),
         private_subnets: list("private"),
     }
+}
+
+/// Asserts that kubectl was refused with 401 (`You must be logged in to the server`); `why` names
+/// the case.
+pub fn assert_unauthorized(out: &Output, why: &str) {
+    assert!(!out.status.success(), "{why}: kubectl succeeded");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: You must be logged in to the server (Unauthorized)"),
+        "{why}: {stderr}"
+    );
 }
