@@ -434,7 +434,14 @@ pub fn patch<K: Kind>(
             let mut value: Value = serde_json::from_slice(body)
                 .or_else(|_| yaml_serde::from_slice(body))
                 .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
-            value["metadata"]["name"] = json!(name);
+            let metadata = value
+                .as_object_mut()
+                .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| {
+                    ApiError::bad_request("error decoding YAML: not a Kubernetes object".to_owned())
+                })?;
+            metadata.insert("name".to_owned(), json!(name));
             return create::<K>(k, namespace, value, false).map(|o| (o, true));
         }
         return Err(not_found::<K>(name));

@@ -438,12 +438,21 @@ fn object_verb<K: kinds::Kind>(
             Ok(json_response(status, &obj))
         }
         Method::DELETE => {
-            let options = if call.body.is_empty() {
-                Value::Null
+            // DeleteOptions: an object, or nothing; anything else is refused as the apiserver does.
+            let mut options = if call.body.is_empty() {
+                Value::Object(serde_json::Map::new())
             } else {
-                serde_json::from_slice(&call.body).unwrap_or(Value::Null)
+                match call.body_json()? {
+                    Value::Null => Value::Object(serde_json::Map::new()),
+                    options @ Value::Object(_) => options,
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            "couldn't get version/kind; json parse error: DeleteOptions is not an object"
+                                .to_owned(),
+                        ))
+                    }
+                }
             };
-            let mut options = options;
             if let Some(grace) = call
                 .param("gracePeriodSeconds")
                 .and_then(|g| g.parse::<i64>().ok())
