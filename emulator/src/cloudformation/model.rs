@@ -2071,6 +2071,7 @@ mod tests {
         eks: EksRegion,
         ec2: Ec2Region,
         autoscaling: crate::autoscaling::model::AutoScalingRegion,
+        faults: crate::faults::Faults,
         now: Timestamp,
         /// Two default subnets in two zones, for clusters.
         subnets: Vec<String>,
@@ -2087,6 +2088,7 @@ mod tests {
                 eks: EksRegion::default(),
                 ec2: Ec2Region::default(),
                 autoscaling: Default::default(),
+                faults: crate::faults::Faults::new(0),
                 now: T0,
                 subnets: Vec::new(),
             };
@@ -2130,6 +2132,7 @@ mod tests {
                 eks: &mut self.eks,
                 ec2: &mut self.ec2,
                 autoscaling: &mut self.autoscaling,
+                faults: &mut self.faults,
             };
             self.cfn.drive(&mut svc, self.now);
             crate::state::advance_services(&mut self.eks, &mut self.ec2, self.now);
