@@ -54,7 +54,7 @@ print(json.dumps({"subnets": subnets, "cluster_role": role("eks-cluster", "eks.a
 
 /// How many profiles writer `i` creates one after the other: two for every tenth writer.
 fn rounds(i: usize) -> usize {
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         2
     } else {
         1
@@ -484,32 +484,36 @@ async fn a_hundred_clients_create_and_delete_profiles_on_one_cluster_and_every_i
     clock.await.unwrap();
     observer.join().expect("the observer panicked");
 
-    let r = record.lock().unwrap();
-    assert!(
-        r.violations.is_empty(),
-        "{} violations, the first: {:#?}",
-        r.violations.len(),
-        &r.violations[..r.violations.len().min(5)]
-    );
     let expected_creates = (0..WRITERS).map(rounds).sum::<usize>();
-    assert_eq!(
-        r.created.len(),
-        expected_creates,
-        "every writer created its profiles"
-    );
-    assert!(
-        r.refusals.get("create blocked").copied().unwrap_or(0) > 0,
-        "no contention: {:?}",
-        r.refusals
-    );
-    for (name, arns) in &r.seen {
-        assert_eq!(arns.len(), 1, "{name} had two ARNs: {arns:?}");
-        assert_eq!(
-            r.created.get(name),
-            arns.iter().next(),
-            "{name} exists without a create that answered 200 (or with another ARN)"
+    let created = {
+        let r = record.lock().unwrap();
+        assert!(
+            r.violations.is_empty(),
+            "{} violations, the first: {:#?}",
+            r.violations.len(),
+            &r.violations[..r.violations.len().min(5)]
         );
-    }
+        assert_eq!(
+            r.created.len(),
+            expected_creates,
+            "every writer created its profiles"
+        );
+        assert!(
+            r.refusals.get("create blocked").copied().unwrap_or(0) > 0,
+            "no contention: {:?}",
+            r.refusals
+        );
+        for (name, arns) in &r.seen {
+            assert_eq!(arns.len(), 1, "{name} had two ARNs: {arns:?}");
+            assert_eq!(
+                r.created.get(name),
+                arns.iter().next(),
+                "{name} exists without a create that answered 200 (or with another ARN)"
+            );
+        }
+
+        r.created.clone()
+    };
 
     // The end: the kept profiles, the same through list, describe and the in-process view.
     emu.advance(600);
@@ -531,11 +535,10 @@ async fn a_hundred_clients_create_and_delete_profiles_on_one_cluster_and_every_i
             .fargate_profile
             .unwrap();
         assert_eq!(described.fargate_profile_arn.as_ref(), Some(arn));
-        assert_eq!(described.fargate_profile_arn.as_ref(), r.created.get(name));
+        assert_eq!(described.fargate_profile_arn.as_ref(), created.get(name));
         assert_eq!(*status, "ACTIVE");
         assert_eq!(described.status, Some(FargateProfileStatus::Active));
     }
-    drop(r);
     for name in &kept {
         admin
             .delete_fargate_profile()
