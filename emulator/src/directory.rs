@@ -60,11 +60,12 @@ pub fn create_cluster(
     iam: &IamAccount,
     eks: &mut crate::eks::model::EksRegion,
     ec2: &mut Ec2Region,
+    faults: &mut crate::faults::Faults,
     new: crate::eks::model::NewCluster,
 ) -> Result<String, crate::eks::error::EksError> {
     ec2.ensure_default_vpc(ids, env.region);
     let directory = Lookup { iam, ec2 };
-    let cluster = eks.create_cluster(env, ids, &directory, new)?;
+    let cluster = eks.create_cluster(env, ids, &directory, faults, new)?;
     let (name, vpc) = (cluster.name.clone(), cluster.vpc.vpc_id.clone());
     if cluster.vpc.cluster_security_group_id.is_empty() {
         let group = ec2.create_cluster_security_group(ids, &vpc, &name);

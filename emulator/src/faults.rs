@@ -137,13 +137,17 @@ pub enum Phase {
     Delete,
 }
 
-/// A health issue as EKS reports it (`{"code": "...", "message": "..."}`).
+/// A health issue as EKS reports it (`{"code": "...", "message": "...", "resourceIds": [...]}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HealthIssue {
     /// The issue code (`InternalFailure`, `AccessDenied`, `IamRoleNotFound`…).
     pub code: String,
     /// The message.
     pub message: String,
+    /// The resources the issue is about; when empty, the model names the failed resource itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_ids: Vec<String>,
 }
 
 /// The body of `POST /_emulator/faults`.
@@ -510,6 +514,7 @@ fn resource_fault(spec: &FaultSpec) -> Result<ResourceFault, String> {
         code: "InternalFailure".into(),
         // Chosen here: EKS documents the code, not a message.
         message: "The resource failed (injected by /_emulator/faults).".into(),
+        resource_ids: Vec::new(),
     });
     Ok(ResourceFault {
         resource,

@@ -278,6 +278,8 @@ pub struct Scope<'w> {
     pub iam: &'w mut IamAccount,
     /// The region's services.
     pub region: &'w mut Region,
+    /// The injected faults, which the models ask when they start creating or deleting a resource.
+    pub faults: &'w mut Faults,
 }
 
 impl World {
@@ -303,13 +305,15 @@ impl World {
     }
 
     /// Everything one request in `account`/`region` may touch, borrowed apart so that a model can
-    /// read one service (IAM roles, EC2 subnets) while it changes another (EKS).
+    /// read one service (IAM roles, EC2 subnets) while it changes another (EKS) and consults the
+    /// injected faults.
     pub fn scope(&mut self, account: &str, region: &str) -> Scope<'_> {
         let account = self.accounts.entry(account.to_owned()).or_default();
         Scope {
             ids: &mut self.ids,
             iam: &mut account.iam,
             region: account.regions.entry(region.to_owned()).or_default(),
+            faults: &mut self.faults,
         }
     }
 
@@ -317,7 +321,11 @@ impl World {
     /// instants in between (advancing the services they provision to each), then every service
     /// catches up to `now`.
     pub fn advance(&mut self, now: Timestamp, timing: Timing, site: Site<'_>) {
-        let Self { ids, accounts, .. } = self;
+        let Self {
+            ids,
+            accounts,
+            faults,
+        } = self;
         for (account_id, account) in accounts.iter_mut() {
             for (region_name, region) in account.regions.iter_mut() {
                 let Region {
@@ -341,6 +349,7 @@ impl World {
                         eks,
                         ec2,
                         autoscaling,
+                        faults,
                     };
                     cloudformation.drive(&mut services, now);
                 }

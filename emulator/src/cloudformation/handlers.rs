@@ -10,6 +10,7 @@ use super::model::{CfnRegion, StackStatus};
 use super::resources;
 use super::template::Template;
 use crate::clock::Timestamp;
+use crate::faults::Faults;
 use crate::state::{Emulator, Env};
 use crate::wire::query::QueryRequest;
 use crate::wire::xml::Writer;
@@ -39,6 +40,23 @@ impl Req<'_> {
             f(&mut region.cloudformation, ids, self.env(now))
         })
     }
+
+    /// Runs `f` on this region's CloudFormation store with the injected faults (for the
+    /// operations that start a create or a delete).
+    fn cfn_with_faults<R>(
+        &self,
+        f: impl FnOnce(&mut CfnRegion, &mut crate::ids::IdGen, &mut Faults, Env<'_>) -> R,
+    ) -> R {
+        self.emu.with_world(|world, now| {
+            let scope = world.scope(&self.ctx.account, &self.ctx.region);
+            f(
+                &mut scope.region.cloudformation,
+                scope.ids,
+                scope.faults,
+                self.env(now),
+            )
+        })
+    }
 }
 
 fn xml(write: impl FnOnce(&mut Writer)) -> QueryResult {
@@ -50,7 +68,10 @@ fn xml(write: impl FnOnce(&mut Writer)) -> QueryResult {
 /// [CreateStack](https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html)
 pub fn create_stack(req: &Req<'_>) -> QueryResult {
     let new = dto::new_stack(req.query)?;
-    let id = req.cfn(|cfn, ids, env| cfn.create_stack(&env, ids, new).map(|s| s.id.clone()))?;
+    let id = req.cfn_with_faults(|cfn, ids, faults, env| {
+        cfn.create_stack(&env, ids, faults, new)
+            .map(|s| s.id.clone())
+    })?;
     xml(|w| w.leaf("StackId", &id))
 }
 
@@ -64,7 +85,7 @@ pub fn update_stack(req: &Req<'_>) -> QueryResult {
 /// [DeleteStack](https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStack.html)
 pub fn delete_stack(req: &Req<'_>) -> QueryResult {
     let name = dto::required(req.query, "StackName")?;
-    req.cfn(|cfn, ids, env| cfn.delete_stack(&env, ids, name))?;
+    req.cfn_with_faults(|cfn, ids, faults, env| cfn.delete_stack(&env, ids, faults, name))?;
     Ok(None)
 }
 

@@ -11,6 +11,12 @@
 //!  delete:  Delete ─▶ DELETE_COMPLETE | DELETE_FAILED
 //! ```
 //!
+//! A `stack` fault injected through `/_emulator/faults` is asked for when a create or delete
+//! starts and rides on the operation: a create's first resource to finish fails instead, with the
+//! rule's message as its status reason (then the stack rolls back as on any resource failure, and
+//! the rollback deletes that resource too); a delete's first resource to be deleted fails at once,
+//! untouched, so the stack ends `DELETE_FAILED` with everything still in place.
+//!
 //! Forward walks (create, update) start a resource once everything it refers to is done; backward
 //! walks (delete, rollback, cleanup) delete a resource once nothing left depends on it. Each job
 //! is started through its provider (`resources.rs`), which calls the service models, and then
@@ -28,6 +34,7 @@ use super::template::{Evaluator, Pseudo, Resolver, Template, TemplateError};
 use crate::clock::Timestamp;
 #[cfg(test)]
 use crate::eks::model::ClusterStatus;
+use crate::faults::Faults;
 use crate::ids::IdGen;
 use crate::lifecycle::{Timing, Transition};
 use crate::state::Env;
@@ -418,6 +425,10 @@ pub struct Operation {
     pub failed: Vec<String>,
     /// Whether the failure was of a create (`failed to create`) or an update (`failed to update`).
     pub failed_creating: bool,
+    /// The reason an injected `stack` fault fails this create or delete with (see the module
+    /// header); taken by the resource it fails.
+    #[serde(default)]
+    pub injected: Option<String>,
 }
 
 impl Operation {
@@ -429,6 +440,7 @@ impl Operation {
             previous: None,
             failed: Vec::new(),
             failed_creating: false,
+            injected: None,
         }
     }
 
@@ -749,11 +761,12 @@ impl CfnRegion {
     }
 
     /// `CreateStack`: checks the request and the template, records the stack `CREATE_IN_PROGRESS`
-    /// and schedules its resources.
+    /// and schedules its resources (to fail, when a `stack` fault names it).
     pub fn create_stack(
         &mut self,
         env: &Env<'_>,
         ids: &mut IdGen,
+        faults: &mut Faults,
         new: NewStack,
     ) -> Result<&Stack, CfnError> {
         validate_stack_name(&new.name)?;
@@ -783,6 +796,8 @@ impl CfnRegion {
             &self.exports,
         )?;
         let jobs = forward_jobs(&checked.graph, |_| Action::Create);
+        let mut operation = Operation::new(Phase::Create, jobs, env.now);
+        operation.injected = injected_failure(faults, &new.name, crate::faults::Phase::Create);
         let mut stack = Stack {
             id,
             name: new.name,
@@ -806,7 +821,7 @@ impl CfnRegion {
             outputs: Vec::new(),
             imports: checked.imports,
             events: Vec::new(),
-            operation: Some(Operation::new(Phase::Create, jobs, env.now)),
+            operation: Some(operation),
         };
         stack.stack_event(
             ids,
@@ -905,11 +920,12 @@ impl CfnRegion {
 
     /// `DeleteStack`: protected stacks are refused; a stack whose exports others import keeps its
     /// status with CloudFormation's `Delete canceled` reason; a missing or deleted stack is a
-    /// success, as in CloudFormation.
+    /// success, as in CloudFormation. A `DELETE_FAILED` `stack` fault fails the deletion.
     pub fn delete_stack(
         &mut self,
         env: &Env<'_>,
         ids: &mut IdGen,
+        faults: &mut Faults,
         name_or_id: &str,
     ) -> Result<(), CfnError> {
         let Some(index) = self.position(name_or_id) else {
@@ -988,7 +1004,15 @@ impl CfnRegion {
             })
             .cloned()
             .collect();
-        stack.operation = Some(Operation::new(Phase::Delete, delete_jobs(targets), env.now));
+        let targets: Vec<Resource> = targets;
+        // A rule is used up only by a delete it can fail: one with something left to delete.
+        let deletable = targets.iter().any(|r| !r.retain && r.physical_id.is_some());
+        let mut operation = Operation::new(Phase::Delete, delete_jobs(targets), env.now);
+        if deletable {
+            operation.injected =
+                injected_failure(faults, &stack.name, crate::faults::Phase::Delete);
+        }
+        stack.operation = Some(operation);
         Ok(())
     }
 
@@ -1049,6 +1073,18 @@ impl CfnRegion {
         }
         tracing::error!("CloudFormation stopped stepping stacks after 100000 steps");
     }
+}
+
+/// The status reason an injected `stack` fault gives the stack `name` at `phase`, if one applies:
+/// the rule's health issue message.
+fn injected_failure(
+    faults: &mut Faults,
+    name: &str,
+    phase: crate::faults::Phase,
+) -> Option<String> {
+    faults
+        .resource_failure(crate::wire::Service::CloudFormation, "stack", name, phase)
+        .map(|hit| hit.health_issue.message)
 }
 
 fn and_list(names: &[String]) -> String {
@@ -1421,7 +1457,16 @@ fn start(
             result.map(|()| timing_due(svc.env.timing, at))
         }
         Action::Update { .. } => return,
-        Action::Delete { target } => start_delete(stack, &target, svc, at),
+        Action::Delete { target } => {
+            let mut injected = if op.phase == Phase::Delete {
+                op.injected.take()
+            } else {
+                None
+            };
+            let started = start_delete(stack, &target, svc, at, &mut injected);
+            op.injected = op.injected.take().or(injected);
+            started
+        }
     };
     match outcome {
         Ok(due) => op.jobs.get_mut(id).expect("job").state = JobState::Running { due },
@@ -1498,11 +1543,14 @@ fn start_create(
     Ok(timing_due(svc.env.timing, at))
 }
 
+/// Starts deleting `target`; when `injected` holds a reason (and there is something to delete),
+/// fails with it instead, leaving the resource untouched.
 fn start_delete(
     stack: &mut Stack,
     target: &Resource,
     svc: &mut Services<'_>,
     at: Timestamp,
+    injected: &mut Option<String>,
 ) -> Result<Timestamp, String> {
     let current = stack
         .resources
@@ -1537,6 +1585,9 @@ fn start_delete(
         // Nothing was made, or nothing can have been: it is deleted at once.
         return Ok(at);
     };
+    if let Some(reason) = injected.take() {
+        return Err(reason);
+    }
     provider.delete(svc, physical, &target.properties)?;
     Ok(timing_due(svc.env.timing, at))
 }
@@ -1617,6 +1668,14 @@ fn poll(stack: &mut Stack, op: &mut Operation, id: &str, svc: &mut Services<'_>,
             _ => p.check_create(svc, physical),
         },
         _ => Progress::Done(BTreeMap::new()),
+    };
+    let injectable = op.phase == Phase::Create && matches!(action, Action::Create);
+    let progress = match progress {
+        Progress::Done(attributes) if injectable => match op.injected.take() {
+            Some(reason) => Progress::Failed(reason),
+            None => Progress::Done(attributes),
+        },
+        other => other,
     };
     match progress {
         Progress::Wait(next) => {
@@ -2071,6 +2130,7 @@ mod tests {
         eks: EksRegion,
         ec2: Ec2Region,
         autoscaling: crate::autoscaling::model::AutoScalingRegion,
+        faults: crate::faults::Faults,
         now: Timestamp,
         /// Two default subnets in two zones, for clusters.
         subnets: Vec<String>,
@@ -2087,6 +2147,7 @@ mod tests {
                 eks: EksRegion::default(),
                 ec2: Ec2Region::default(),
                 autoscaling: Default::default(),
+                faults: crate::faults::Faults::new(0),
                 now: T0,
                 subnets: Vec::new(),
             };
@@ -2130,6 +2191,7 @@ mod tests {
                 eks: &mut self.eks,
                 ec2: &mut self.ec2,
                 autoscaling: &mut self.autoscaling,
+                faults: &mut self.faults,
             };
             self.cfn.drive(&mut svc, self.now);
             crate::state::advance_services(&mut self.eks, &mut self.ec2, self.now);
@@ -2146,6 +2208,7 @@ mod tests {
                 .create_stack(
                     &env,
                     &mut self.ids,
+                    &mut self.faults,
                     NewStack {
                         name: name.into(),
                         template_body: template.to_string(),
@@ -2173,7 +2236,8 @@ mod tests {
 
         fn delete(&mut self, name: &str) -> Result<(), CfnError> {
             let env = self.env();
-            self.cfn.delete_stack(&env, &mut self.ids, name)
+            self.cfn
+                .delete_stack(&env, &mut self.ids, &mut self.faults, name)
         }
 
         fn stack(&self, name: &str) -> &Stack {
@@ -2323,6 +2387,90 @@ mod tests {
         h.cfn = restored;
         h.run(600);
         assert_eq!(h.stack("demo").status, StackStatus::CreateComplete);
+    }
+
+    #[test]
+    fn an_injected_stack_fault_fails_the_first_resource_and_rolls_back_or_fails_the_delete() {
+        let mut h = Harness::new();
+        for fail in ["CREATE_FAILED", "DELETE_FAILED"] {
+            let spec = serde_json::from_value(json!({"service":"cloudformation",
+                "resource":"stack","name":"demo","fail":fail,"count":1,
+                "healthIssue":{"code":"InternalFailure","message":format!("injected {fail}")}}))
+            .unwrap();
+            h.faults.add(spec).unwrap();
+        }
+        h.create(
+            "demo",
+            &h.cluster_template("c1", json!({})),
+            OnFailure::Rollback,
+        )
+        .unwrap();
+        h.run(0);
+        h.run(6);
+        h.run(0);
+        let events = h.events("demo");
+        assert!(
+            events.contains(&ev(6, "Handle", "CREATE_FAILED", "injected CREATE_FAILED")),
+            "{events:?}"
+        );
+        assert!(events.contains(&ev(
+            6,
+            "demo",
+            "ROLLBACK_IN_PROGRESS",
+            "The following resource(s) failed to create: [Handle]. Rollback requested by user."
+        )));
+        h.run(6);
+        assert_eq!(h.stack("demo").status, StackStatus::RollbackComplete);
+        assert!(h.eks.cluster("c1").is_err(), "nothing after it started");
+        assert!(h
+            .events("demo")
+            .contains(&ev(12, "Handle", "DELETE_COMPLETE", "")));
+
+        h.delete("demo").unwrap();
+        h.run(0);
+        assert!(
+            h.cfn.find("demo").is_none(),
+            "deleted: nothing was left to fail"
+        );
+        assert_eq!(h.faults.rules()[1].fired, 0);
+        h.create(
+            "demo",
+            &h.cluster_template("c1", json!({})),
+            OnFailure::Rollback,
+        )
+        .unwrap();
+        h.run(0);
+        h.run(6);
+        h.run(600);
+        assert_eq!(
+            h.stack("demo").status,
+            StackStatus::CreateComplete,
+            "count 1"
+        );
+        h.delete("demo").unwrap();
+        h.run(0);
+        let stack = h.stack("demo");
+        assert_eq!(stack.status, StackStatus::DeleteFailed);
+        assert_eq!(
+            stack.status_reason.as_deref(),
+            Some("The following resource(s) failed to delete: [ControlPlane]. ")
+        );
+        assert!(h
+            .events("demo")
+            .iter()
+            .any(|e| (e.1.as_str(), e.2.as_str(), e.3.as_str())
+                == ("ControlPlane", "DELETE_FAILED", "injected DELETE_FAILED")));
+        assert_eq!(
+            h.eks.cluster("c1").unwrap().status,
+            ClusterStatus::Active,
+            "left untouched"
+        );
+        h.delete("demo").unwrap();
+        h.run(0);
+        h.run(300);
+        h.run(6);
+        assert!(h.cfn.find("demo").is_none(), "a retry deletes it");
+        assert!(h.eks.cluster("c1").is_err());
     }
 
     #[test]
@@ -2741,6 +2889,7 @@ mod tests {
             .create_stack(
                 &env,
                 &mut h.ids,
+                &mut h.faults,
                 NewStack {
                     name: "eksctl-fargate-demo-cluster".into(),
                     template_body: include_str!("../../../tests/fixtures/eksctl/cluster.yaml")

@@ -22,6 +22,7 @@ use crate::clock::Timestamp;
 use crate::ec2::error::Ec2Error;
 use crate::ec2::model::Ec2Region;
 use crate::eks::model::EksRegion;
+use crate::faults::Faults;
 use crate::iam::error::IamError;
 use crate::iam::model::IamAccount;
 use crate::ids::IdGen;
@@ -68,6 +69,8 @@ pub struct Services<'a> {
     pub ec2: &'a mut Ec2Region,
     /// The region's Auto Scaling.
     pub autoscaling: &'a mut AutoScalingRegion,
+    /// The injected faults: the EKS models ask them for the resources a stack provisions too.
+    pub faults: &'a mut Faults,
 }
 
 impl Services<'_> {
@@ -512,6 +515,7 @@ pub(crate) mod testing {
         pub eks: EksRegion,
         pub ec2: Ec2Region,
         pub autoscaling: AutoScalingRegion,
+        pub faults: Faults,
         pub now: Timestamp,
     }
 
@@ -524,6 +528,7 @@ pub(crate) mod testing {
                 eks: EksRegion::default(),
                 ec2: Ec2Region::default(),
                 autoscaling: AutoScalingRegion::default(),
+                faults: Faults::new(0),
                 now: Timestamp(0),
             };
             let env = w.env();
@@ -576,6 +581,7 @@ pub(crate) mod testing {
                 eks: &mut self.eks,
                 ec2: &mut self.ec2,
                 autoscaling: &mut self.autoscaling,
+                faults: &mut self.faults,
             }
         }
 

@@ -241,6 +241,24 @@ pub struct Health {
     pub issues: Vec<HealthIssue>,
 }
 
+impl Health {
+    /// The health of a resource: its issue while it is in a failed state, else none.
+    #[must_use]
+    pub fn reported(failed: bool, issue: Option<&super::model::HealthIssue>) -> Self {
+        Self {
+            issues: issue
+                .filter(|_| failed)
+                .map(|i| HealthIssue {
+                    code: i.code.clone(),
+                    message: i.message.clone(),
+                    resource_ids: i.resource_ids.clone(),
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+}
+
 /// `health.issues[]`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -303,7 +321,10 @@ impl ClusterDto {
             client_request_token: cluster.client_request_token.clone(),
             platform_version: cluster.platform_version.clone(),
             tags: cluster.tags.clone(),
-            health: Health::default(),
+            health: Health::reported(
+                cluster.status == ClusterStatus::Failed,
+                cluster.health_issue.as_ref(),
+            ),
             access_config: AccessConfigResponse {
                 authentication_mode: cluster.authentication_mode.clone(),
             },
@@ -420,7 +441,8 @@ pub struct FargateProfileResponse {
 }
 
 /// The `FargateProfile` shape. `tags` is always present; a selector without labels has no `labels`
-/// key; `health` is left out, as in the real captures (reference §1.3).
+/// key; `health` is left out, as in the real captures (reference §1.3), except on a failed profile,
+/// which reports its issue there.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FargateProfileDto {
@@ -433,6 +455,8 @@ pub struct FargateProfileDto {
     pub selectors: Vec<Selector>,
     pub status: &'static str,
     pub tags: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
 }
 
 impl From<&FargateProfile> for FargateProfileDto {
@@ -447,6 +471,12 @@ impl From<&FargateProfile> for FargateProfileDto {
             selectors: p.selectors.clone(),
             status: p.status.as_str(),
             tags: p.tags.clone(),
+            health: matches!(
+                p.status,
+                fargate_selector::ProfileStatus::CreateFailed
+                    | fargate_selector::ProfileStatus::DeleteFailed
+            )
+            .then(|| Health::reported(true, p.health_issue.as_ref())),
         }
     }
 }
@@ -716,7 +746,13 @@ impl From<&Nodegroup> for NodegroupDto {
             }),
             // With a launch template the disk size is the template's business.
             disk_size: n.launch_template.is_none().then_some(n.disk_size),
-            health: Health::default(),
+            health: Health::reported(
+                matches!(
+                    n.status,
+                    NodegroupStatus::CreateFailed | NodegroupStatus::DeleteFailed
+                ),
+                n.health_issue.as_ref(),
+            ),
             update_config: UpdateConfigDto {
                 max_unavailable,
                 max_unavailable_percentage,

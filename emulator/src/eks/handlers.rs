@@ -67,6 +67,7 @@ pub fn create_cluster(req: &Req<'_>) -> Result {
             scope.iam,
             eks,
             &mut scope.region.ec2,
+            scope.faults,
             new,
         )?;
         Ok(req.cluster_response(eks.cluster(&name)?))
@@ -103,8 +104,11 @@ pub fn list_clusters(req: &Req<'_>) -> Result {
 pub fn delete_cluster(req: &Req<'_>, name: &str) -> Result {
     validate_name(name, "name")?;
     req.emu.with_world(|world, now| {
-        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
-        let cluster = region.eks.delete_cluster(&req.env(now), name)?;
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let cluster = scope
+            .region
+            .eks
+            .delete_cluster(&req.env(now), scope.faults, name)?;
         Ok(req.cluster_response(cluster))
     })
 }
@@ -197,8 +201,14 @@ pub fn create_fargate_profile(req: &Req<'_>, cluster: &str) -> Result {
             iam: &*scope.iam,
             ec2: &*ec2,
         };
-        let profile =
-            eks.create_fargate_profile(&req.env(now), scope.ids, &directory, cluster, new)?;
+        let profile = eks.create_fargate_profile(
+            &req.env(now),
+            scope.ids,
+            &directory,
+            scope.faults,
+            cluster,
+            new,
+        )?;
         Ok(profile_response(profile))
     })
 }
@@ -238,11 +248,12 @@ pub fn list_fargate_profiles(req: &Req<'_>, cluster: &str) -> Result {
 pub fn delete_fargate_profile(req: &Req<'_>, cluster: &str, name: &str) -> Result {
     validate_name(cluster, "clusterName")?;
     req.emu.with_world(|world, now| {
-        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
-        let profile = region
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let profile = scope
+            .region
             .eks
             .cluster_mut(cluster)?
-            .delete_fargate_profile(&req.env(now), name)?;
+            .delete_fargate_profile(&req.env(now), scope.faults, name)?;
         Ok(profile_response(profile))
     })
 }
@@ -267,7 +278,14 @@ pub fn create_nodegroup(req: &Req<'_>, cluster: &str) -> Result {
             iam: &*scope.iam,
             ec2: &*ec2,
         };
-        let nodegroup = eks.create_nodegroup(&req.env(now), scope.ids, &directory, cluster, new)?;
+        let nodegroup = eks.create_nodegroup(
+            &req.env(now),
+            scope.ids,
+            &directory,
+            scope.faults,
+            cluster,
+            new,
+        )?;
         Ok(nodegroup_response(nodegroup))
     })
 }
@@ -307,11 +325,12 @@ pub fn list_nodegroups(req: &Req<'_>, cluster: &str) -> Result {
 pub fn delete_nodegroup(req: &Req<'_>, cluster: &str, name: &str) -> Result {
     validate_name(cluster, "clusterName")?;
     req.emu.with_world(|world, now| {
-        let (_, region) = world.region(&req.ctx.account, &req.ctx.region);
-        let nodegroup = region
-            .eks
-            .cluster_mut(cluster)?
-            .delete_nodegroup(&req.env(now), name)?;
+        let scope = world.scope(&req.ctx.account, &req.ctx.region);
+        let nodegroup = scope.region.eks.cluster_mut(cluster)?.delete_nodegroup(
+            &req.env(now),
+            scope.faults,
+            name,
+        )?;
         Ok(nodegroup_response(nodegroup))
     })
 }

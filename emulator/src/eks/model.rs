@@ -43,9 +43,11 @@ use serde::{Deserialize, Serialize};
 use super::error::EksError;
 use super::versions;
 use crate::clock::Timestamp;
+use crate::faults::{Faults, Phase};
 use crate::ids::IdGen;
 use crate::lifecycle::{self, Advanced, Next, Scheduled, Transition};
 use crate::state::Env;
+use crate::wire::Service;
 
 /// The EKS state of one region of one account.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -82,6 +84,45 @@ impl ClusterStatus {
             Self::Updating => "UPDATING",
         }
     }
+}
+
+/// A health issue EKS reports on a failed cluster, profile or nodegroup (`health.issues[]`). The
+/// emulator only fails resources when a fault injected through `/_emulator/faults` says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthIssue {
+    /// `code` (`InternalFailure`, `AccessDenied`, `ClusterUnreachable`…).
+    pub code: String,
+    /// `message`.
+    pub message: String,
+    /// `resourceIds`: what the issue is about.
+    pub resource_ids: Vec<String>,
+}
+
+/// Asks the injected faults whether the EKS resource `name` of `kind` (`cluster`,
+/// `fargate-profile`, `nodegroup`) must fail at `phase`. Models call it once a create or delete has
+/// passed every check, right before they record it, so that a refused request never uses up a
+/// rule and nothing is half-written. The issue names `resource_id` unless the rule names its own
+/// resources.
+pub(crate) fn injected_failure(
+    faults: &mut Faults,
+    kind: &str,
+    name: &str,
+    phase: Phase,
+    resource_id: &str,
+) -> Option<HealthIssue> {
+    let issue = faults
+        .resource_failure(Service::Eks, kind, name, phase)?
+        .health_issue;
+    let resource_ids = if issue.resource_ids.is_empty() {
+        vec![resource_id.to_owned()]
+    } else {
+        issue.resource_ids
+    };
+    Some(HealthIssue {
+        code: issue.code,
+        message: issue.message,
+        resource_ids,
+    })
 }
 
 /// The VPC settings of a cluster (`resourcesVpcConfig`).
@@ -143,6 +184,9 @@ pub struct Cluster {
     pub status: ClusterStatus,
     /// The next status change, if one is under way.
     pub scheduled: Option<Scheduled<ClusterStatus>>,
+    /// The issue an injected fault reports once the scheduled change leaves the cluster `FAILED`.
+    #[serde(default)]
+    pub health_issue: Option<HealthIssue>,
     /// Fargate profiles by name (read them with [`Cluster::fargate_profiles`]).
     #[serde(default)]
     pub fargate_profiles: BTreeMap<String, FargateProfile>,
@@ -402,11 +446,14 @@ impl EksRegion {
     /// and trusts EKS and that the subnets exist, share one VPC and span two AZs — then records a
     /// `CREATING` cluster in the subnets' VPC that becomes `ACTIVE` after the create duration. A
     /// retry with the same token and parameters returns the cluster. Nothing is recorded on error.
+    /// A `CREATE_FAILED` cluster fault makes it end `FAILED` instead (EKS has no `CREATE_FAILED`
+    /// for clusters), with the fault's health issue.
     pub fn create_cluster(
         &mut self,
         env: &Env<'_>,
         ids: &mut IdGen,
         directory: &dyn Directory,
+        faults: &mut Faults,
         new: NewCluster,
     ) -> Result<&Cluster, EksError> {
         validate_name(&new.name, "name")?;
@@ -425,11 +472,18 @@ impl EksRegion {
             };
         }
         let vpc_id = check_cluster_references(ids, directory, &new)?;
+        let arn = format!(
+            "arn:aws:eks:{}:{}:cluster/{}",
+            env.region, env.account, new.name
+        );
+        let health_issue = injected_failure(faults, "cluster", &new.name, Phase::Create, &arn);
+        let end = if health_issue.is_some() {
+            ClusterStatus::Failed
+        } else {
+            ClusterStatus::Active
+        };
         let cluster = Cluster {
-            arn: format!(
-                "arn:aws:eks:{}:{}:cluster/{}",
-                env.region, env.account, new.name
-            ),
+            arn,
             created_at: env.now,
             version,
             platform_version: offered.platform_version.to_owned(),
@@ -465,8 +519,9 @@ impl EksRegion {
                 env.now,
                 env.timing,
                 Transition::ClusterCreate,
-                Next::Become(ClusterStatus::Active),
+                Next::Become(end),
             )),
+            health_issue,
             name: new.name.clone(),
             fargate_profiles: BTreeMap::new(),
             nodegroups: BTreeMap::new(),
@@ -506,8 +561,16 @@ impl EksRegion {
 
     /// `DeleteCluster`: the cluster goes `DELETING` and vanishes after the delete duration. Deleting a
     /// cluster already `DELETING` answers with it unchanged, as EKS does. A cluster with nodegroups,
-    /// or with Fargate profiles that are `ACTIVE` or `CREATING`, cannot be deleted.
-    pub fn delete_cluster(&mut self, env: &Env<'_>, name: &str) -> Result<&Cluster, EksError> {
+    /// or with Fargate profiles that are `ACTIVE` or `CREATING`, cannot be deleted. A
+    /// `DELETE_FAILED` cluster fault makes the deletion end `FAILED` with the fault's health issue:
+    /// EKS's cluster statuses have no `DELETE_FAILED`, and `FAILED` is what its waiters treat as a
+    /// dead end (chosen here; the cluster stays listed and can be deleted again).
+    pub fn delete_cluster(
+        &mut self,
+        env: &Env<'_>,
+        faults: &mut Faults,
+        name: &str,
+    ) -> Result<&Cluster, EksError> {
         let cluster = self.cluster_mut(name)?;
         if !cluster.nodegroups.is_empty() {
             return Err(EksError::ClusterHasNodegroups {
@@ -525,12 +588,19 @@ impl EksRegion {
             });
         }
         if cluster.status != ClusterStatus::Deleting {
+            cluster.health_issue =
+                injected_failure(faults, "cluster", name, Phase::Delete, &cluster.arn);
+            let next = if cluster.health_issue.is_some() {
+                Next::Become(ClusterStatus::Failed)
+            } else {
+                Next::Vanish
+            };
             cluster.status = ClusterStatus::Deleting;
             cluster.scheduled = Some(Scheduled::after(
                 env.now,
                 env.timing,
                 Transition::ClusterDelete,
-                Next::Vanish,
+                next,
             ));
         }
         Ok(cluster)
@@ -603,13 +673,14 @@ impl EksRegion {
         env: &Env<'_>,
         ids: &mut IdGen,
         directory: &dyn Directory,
+        faults: &mut Faults,
         cluster: &str,
         new: NewFargateProfile,
     ) -> Result<&FargateProfile, EksError> {
         validate_name(cluster, "clusterName")?;
         new.validate()?;
         self.cluster_mut(cluster)?
-            .create_fargate_profile(env, ids, directory, new)
+            .create_fargate_profile(env, ids, directory, faults, new)
     }
 
     /// `CreateNodegroup` on cluster `cluster`: the request's own shape is checked before the
@@ -623,13 +694,14 @@ impl EksRegion {
         env: &Env<'_>,
         ids: &mut IdGen,
         directory: &dyn Directory,
+        faults: &mut Faults,
         cluster: &str,
         new: NewNodegroup,
     ) -> Result<&Nodegroup, EksError> {
         validate_name(cluster, "clusterName")?;
         new.check(cluster)?;
         self.cluster_mut(cluster)?
-            .create_nodegroup(env, ids, directory, new)
+            .create_nodegroup(env, ids, directory, faults, new)
     }
 
     /// Applies every transition due at `now`: each cluster's own, then its profiles' and
@@ -760,15 +832,23 @@ mod tests {
         let mut eks = EksRegion::default();
         let mut ids = IdGen::new(0);
         let t0 = Timestamp(1_000_000);
-        eks.create_cluster(&env(t0), &mut ids, &FakeDirectory, new_cluster("c1"))
-            .unwrap();
+        eks.create_cluster(
+            &env(t0),
+            &mut ids,
+            &FakeDirectory,
+            &mut Faults::default(),
+            new_cluster("c1"),
+        )
+        .unwrap();
         eks.advance(t0.after(Duration::from_secs(599)));
         assert_eq!(eks.cluster("c1").unwrap().status, ClusterStatus::Creating);
         eks.advance(t0.after(Duration::from_secs(600)));
         assert_eq!(eks.cluster("c1").unwrap().status, ClusterStatus::Active);
         let t1 = t0.after(Duration::from_secs(700));
         assert_eq!(
-            eks.delete_cluster(&env(t1), "c1").unwrap().status,
+            eks.delete_cluster(&env(t1), &mut Faults::default(), "c1")
+                .unwrap()
+                .status,
             ClusterStatus::Deleting
         );
         eks.advance(t1.after(Duration::from_secs(299)));
@@ -779,6 +859,64 @@ mod tests {
             Err(EksError::ClusterNotFound {
                 cluster: "c1".into()
             })
+        );
+    }
+
+    #[test]
+    fn injected_faults_leave_a_cluster_failed_with_its_health_issue() {
+        let mut eks = EksRegion::default();
+        let mut ids = IdGen::new(0);
+        let mut faults = Faults::new(0);
+        for fail in ["CREATE_FAILED", "DELETE_FAILED"] {
+            let spec = serde_json::from_value(serde_json::json!({"service":"eks",
+                "resource":"cluster","name":"c1","fail":fail,"count":1,
+                "healthIssue":{"code":"InternalFailure","message":fail}}))
+            .unwrap();
+            faults.add(spec).unwrap();
+        }
+        let t0 = Timestamp(1_000_000);
+        eks.create_cluster(
+            &env(t0),
+            &mut ids,
+            &FakeDirectory,
+            &mut faults,
+            new_cluster("c1"),
+        )
+        .unwrap();
+        eks.create_cluster(
+            &env(t0),
+            &mut ids,
+            &FakeDirectory,
+            &mut faults,
+            new_cluster("c2"),
+        )
+        .unwrap();
+        eks.advance(t0.after(Duration::from_secs(600)));
+        let c1 = eks.cluster("c1").unwrap();
+        assert_eq!(c1.status, ClusterStatus::Failed);
+        assert_eq!(
+            c1.health_issue,
+            Some(HealthIssue {
+                code: "InternalFailure".into(),
+                message: "CREATE_FAILED".into(),
+                resource_ids: vec![c1.arn.clone()],
+            })
+        );
+        assert_eq!(eks.cluster("c2").unwrap().status, ClusterStatus::Active);
+        let t1 = t0.after(Duration::from_secs(700));
+        eks.delete_cluster(&env(t1), &mut faults, "c1").unwrap();
+        eks.advance(t1.after(Duration::from_secs(300)));
+        let c1 = eks.cluster("c1").unwrap();
+        assert_eq!(c1.status, ClusterStatus::Failed, "a failed delete keeps it");
+        assert_eq!(
+            c1.health_issue.as_ref().map(|i| i.message.as_str()),
+            Some("DELETE_FAILED")
+        );
+        eks.delete_cluster(&env(t1), &mut faults, "c1").unwrap();
+        eks.advance(t1.after(Duration::from_secs(300)));
+        assert!(
+            eks.cluster("c1").is_err(),
+            "both rules used up: the retry deletes it"
         );
     }
 
@@ -832,14 +970,32 @@ mod tests {
             client_request_token: Some("tok".into()),
             ..new_cluster("c1")
         };
-        eks.create_cluster(&env(t), &mut ids, &FakeDirectory, with_token.clone())
-            .unwrap();
+        eks.create_cluster(
+            &env(t),
+            &mut ids,
+            &FakeDirectory,
+            &mut Faults::default(),
+            with_token.clone(),
+        )
+        .unwrap();
         assert!(eks
-            .create_cluster(&env(t), &mut ids, &FakeDirectory, with_token)
+            .create_cluster(
+                &env(t),
+                &mut ids,
+                &FakeDirectory,
+                &mut Faults::default(),
+                with_token
+            )
             .is_ok());
         assert_eq!(
-            eks.create_cluster(&env(t), &mut ids, &FakeDirectory, new_cluster("c1"))
-                .unwrap_err(),
+            eks.create_cluster(
+                &env(t),
+                &mut ids,
+                &FakeDirectory,
+                &mut Faults::default(),
+                new_cluster("c1")
+            )
+            .unwrap_err(),
             EksError::ClusterExists {
                 cluster: "c1".into()
             }
@@ -856,6 +1012,7 @@ mod tests {
                 &env(Timestamp(0)),
                 &mut ids,
                 &FakeDirectory,
+                &mut Faults::default(),
                 new_cluster("c1"),
             )
             .unwrap();
@@ -882,6 +1039,7 @@ mod tests {
                     &env(Timestamp(0)),
                     &mut ids,
                     &FakeDirectory,
+                    &mut Faults::default(),
                     with(role, &["subnet-1", "subnet-2"])
                 )
                 .unwrap_err(),
@@ -913,6 +1071,7 @@ mod tests {
                     &env(Timestamp(0)),
                     &mut ids,
                     &FakeDirectory,
+                    &mut Faults::default(),
                     with(eks_role, subnets),
                 )
                 .unwrap_err();
@@ -939,8 +1098,14 @@ mod tests {
             ..new_cluster("c1")
         };
         assert_eq!(
-            eks.create_cluster(&env(Timestamp(0)), &mut ids, &FakeDirectory, old)
-                .unwrap_err(),
+            eks.create_cluster(
+                &env(Timestamp(0)),
+                &mut ids,
+                &FakeDirectory,
+                &mut Faults::default(),
+                old
+            )
+            .unwrap_err(),
             EksError::UnsupportedVersion
         );
         assert!(eks.clusters.is_empty());

@@ -131,7 +131,9 @@ impl Provider for Cluster {
             tags,
         };
         let env = svc.env;
-        match crate::directory::create_cluster(&env, svc.ids, svc.iam, svc.eks, svc.ec2, new) {
+        match crate::directory::create_cluster(
+            &env, svc.ids, svc.iam, svc.eks, svc.ec2, svc.faults, new,
+        ) {
             Ok(_) => Ok(name),
             Err(err) => Err(eks_failure(svc.ids, &err)),
         }
@@ -216,7 +218,7 @@ impl Provider for Cluster {
         _properties: &Value,
     ) -> Result<(), String> {
         let env = svc.env;
-        match svc.eks.delete_cluster(&env, physical_id) {
+        match svc.eks.delete_cluster(&env, svc.faults, physical_id) {
             Ok(_) | Err(EksError::ClusterNotFound { .. }) => Ok(()),
             Err(err) => Err(eks_failure(svc.ids, &err)),
         }
@@ -319,7 +321,7 @@ impl FargateProfile {
         let result = svc
             .eks
             .cluster_mut(cluster)
-            .and_then(|c| c.delete_fargate_profile(&env, name).map(|_| ()));
+            .and_then(|c| c.delete_fargate_profile(&env, svc.faults, name).map(|_| ()));
         match result {
             Ok(())
             | Err(EksError::ClusterNotFound { .. } | EksError::FargateProfileNotFound { .. }) => {
@@ -380,7 +382,7 @@ impl Provider for FargateProfile {
         };
         let created = svc
             .eks
-            .create_fargate_profile(&env, svc.ids, &directory, &cluster, new)
+            .create_fargate_profile(&env, svc.ids, &directory, svc.faults, &cluster, new)
             .map(|_| ());
         created.map_err(|e| eks_failure(svc.ids, &e))?;
         Ok(format!("{cluster}|{name}"))
@@ -616,7 +618,7 @@ impl Provider for Nodegroup {
         };
         let created = svc
             .eks
-            .create_nodegroup(&env, svc.ids, &directory, &cluster, new)
+            .create_nodegroup(&env, svc.ids, &directory, svc.faults, &cluster, new)
             .map(|_| ());
         created.map_err(|e| eks_failure(svc.ids, &e))?;
         Ok(format!("{cluster}/{name}"))
@@ -717,7 +719,7 @@ impl Provider for Nodegroup {
         let result = svc
             .eks
             .cluster_mut(cluster)
-            .and_then(|c| c.delete_nodegroup(&env, name).map(|_| ()));
+            .and_then(|c| c.delete_nodegroup(&env, svc.faults, name).map(|_| ()));
         match result {
             Ok(()) | Err(EksError::ClusterNotFound { .. } | EksError::NodegroupNotFound { .. }) => {
                 Ok(())

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{Directory, EksRegion, NewCluster, RoleFacts, SubnetFacts};
 use crate::clock::Timestamp;
+use crate::faults::Faults;
 use crate::ids::IdGen;
 use crate::lifecycle::Timing;
 use crate::state::Env;
@@ -97,6 +98,8 @@ pub struct Fixture {
     pub ids: IdGen,
     pub dir: FakeDirectory,
     pub now: Timestamp,
+    /// The injected faults the models ask (none unless a test adds some).
+    pub faults: Faults,
 }
 
 impl Fixture {
@@ -113,22 +116,41 @@ impl Fixture {
         let mut ids = IdGen::new(0);
         let now = Timestamp(1_767_225_600_000);
         let dir = FakeDirectory::for_vpc(CLUSTER_VPC);
-        eks.create_cluster(&env(now), &mut ids, &dir, new_cluster(name))
+        let mut faults = Faults::new(0);
+        eks.create_cluster(&env(now), &mut ids, &dir, &mut faults, new_cluster(name))
             .expect("the fixture's cluster is valid");
-        Self { eks, ids, dir, now }
+        Self {
+            eks,
+            ids,
+            dir,
+            now,
+            faults,
+        }
     }
 
     /// Creates another cluster `name` like the fixture's, left `CREATING`.
     pub fn add_creating_cluster(&mut self, name: &str) {
         let env = self.env();
         self.eks
-            .create_cluster(&env, &mut self.ids, &self.dir, new_cluster(name))
+            .create_cluster(
+                &env,
+                &mut self.ids,
+                &self.dir,
+                &mut self.faults,
+                new_cluster(name),
+            )
             .expect("a valid cluster");
     }
 
     /// The environment of a request made now.
     pub fn env(&self) -> Env<'static> {
         env(self.now)
+    }
+
+    /// Adds a fault rule, given as the JSON body of `POST /_emulator/faults`.
+    pub fn inject(&mut self, rule: serde_json::Value) {
+        let spec = serde_json::from_value(rule).expect("a fault spec");
+        self.faults.add(spec).expect("a valid fault");
     }
 
     /// Moves the clock `seconds` forward and applies what came due.

@@ -13,9 +13,13 @@ use std::collections::BTreeMap;
 use fargate_selector::{validate_selectors, ProfileStatus, Selector, SelectorError};
 use serde::{Deserialize, Serialize};
 
-use super::{validate_name, validate_role_arn, validate_tags, Cluster, ClusterStatus, Directory};
+use super::{
+    injected_failure, validate_name, validate_role_arn, validate_tags, Cluster, ClusterStatus,
+    Directory, HealthIssue,
+};
 use crate::clock::Timestamp;
 use crate::eks::error::EksError;
+use crate::faults::{Faults, Phase};
 use crate::ids::IdGen;
 use crate::lifecycle::{self, Advanced, Next, Scheduled, Transition};
 use crate::state::Env;
@@ -55,6 +59,10 @@ pub struct FargateProfile {
     pub client_request_token: Option<String>,
     /// The next status change, if one is under way.
     pub scheduled: Option<Scheduled<ProfileStatus>>,
+    /// The issue an injected fault reports once the scheduled change leaves the profile
+    /// `CREATE_FAILED` or `DELETE_FAILED`.
+    #[serde(default)]
+    pub health_issue: Option<HealthIssue>,
 }
 
 impl FargateProfile {
@@ -167,8 +175,14 @@ impl Cluster {
     }
 
     /// `CreateFargateProfile`: checks every rule (see the module header for their order), then
-    /// records a `CREATING` profile that becomes `ACTIVE` after the create duration. A retry with
+    /// records a `CREATING` profile that becomes `ACTIVE` after the create duration — or
+    /// `CREATE_FAILED` with a health issue when a `fargate-profile` fault names it. A retry with
     /// the same token and parameters returns the existing profile.
+    ///
+    /// What real EKS does with a `CREATE_FAILED` profile is not documented (reference §2). Chosen
+    /// here, as a user would expect: it no longer counts as a change in progress (so it frees the
+    /// cluster for the next create or delete), it stays listed and describable with its issue,
+    /// takes no pods, and can be deleted like an `ACTIVE` one.
     ///
     /// # Errors
     ///
@@ -178,6 +192,7 @@ impl Cluster {
         env: &Env<'_>,
         ids: &mut IdGen,
         directory: &dyn Directory,
+        faults: &mut Faults,
         new: NewFargateProfile,
     ) -> Result<&FargateProfile, EksError> {
         new.validate()?;
@@ -213,15 +228,23 @@ impl Cluster {
         }
         self.check_pod_execution_role(directory, &new)?;
         let subnets = self.fargate_subnets(directory, ids, &new)?;
+        let arn = format!(
+            "arn:aws:eks:{}:{}:fargateprofile/{}/{}/{}",
+            env.region,
+            env.account,
+            self.name,
+            new.name,
+            ids.eks_uuid()
+        );
+        let health_issue =
+            injected_failure(faults, "fargate-profile", &new.name, Phase::Create, &arn);
+        let end = if health_issue.is_some() {
+            ProfileStatus::CreateFailed
+        } else {
+            ProfileStatus::Active
+        };
         let profile = FargateProfile {
-            arn: format!(
-                "arn:aws:eks:{}:{}:fargateprofile/{}/{}/{}",
-                env.region,
-                env.account,
-                self.name,
-                new.name,
-                ids.eks_uuid()
-            ),
+            arn,
             cluster_name: self.name.clone(),
             created_at: env.now,
             pod_execution_role_arn: new.pod_execution_role_arn,
@@ -234,8 +257,9 @@ impl Cluster {
                 env.now,
                 env.timing,
                 Transition::FargateProfileCreate,
-                Next::Become(ProfileStatus::Active),
+                Next::Become(end),
             )),
+            health_issue,
             name: new.name.clone(),
         };
         Ok(self.fargate_profiles.entry(new.name).or_insert(profile))
@@ -243,7 +267,9 @@ impl Cluster {
 
     /// `DeleteFargateProfile`: the profile goes `DELETING` and vanishes after the delete duration.
     /// Only an `ACTIVE` (or failed) profile can be deleted, and only while no other profile of the
-    /// cluster is `DELETING`.
+    /// cluster is `DELETING`. When a `DELETE_FAILED` fault names it, the deletion ends
+    /// `DELETE_FAILED` with the fault's health issue instead: the profile stays listed (and can be
+    /// deleted again), as `FargateProfileDeleted`'s failure state implies.
     ///
     /// # Errors
     ///
@@ -252,6 +278,7 @@ impl Cluster {
     pub fn delete_fargate_profile(
         &mut self,
         env: &Env<'_>,
+        faults: &mut Faults,
         name: &str,
     ) -> Result<&FargateProfile, EksError> {
         let status = self.fargate_profile(name)?.status;
@@ -278,12 +305,19 @@ impl Cluster {
                 profile: name.to_owned(),
             }
         })?;
+        profile.health_issue =
+            injected_failure(faults, "fargate-profile", name, Phase::Delete, &profile.arn);
+        let next = if profile.health_issue.is_some() {
+            Next::Become(ProfileStatus::DeleteFailed)
+        } else {
+            Next::Vanish
+        };
         profile.status = ProfileStatus::Deleting;
         profile.scheduled = Some(Scheduled::after(
             env.now,
             env.timing,
             Transition::FargateProfileDelete,
-            Next::Vanish,
+            next,
         ));
         Ok(profile)
     }
@@ -412,7 +446,7 @@ mod tests {
     fn create(f: &mut Fixture, cluster: &str, new: NewFargateProfile) -> Result<String, EksError> {
         let env = f.env();
         f.eks
-            .create_fargate_profile(&env, &mut f.ids, &f.dir, cluster, new)
+            .create_fargate_profile(&env, &mut f.ids, &f.dir, &mut f.faults, cluster, new)
             .map(|p| p.name.clone())
     }
 
@@ -420,7 +454,7 @@ mod tests {
         let env = f.env();
         f.eks
             .cluster_mut(CLUSTER)?
-            .delete_fargate_profile(&env, name)
+            .delete_fargate_profile(&env, &mut f.faults, name)
             .map(|p| p.status)
     }
 
@@ -864,7 +898,7 @@ mod tests {
             let env = f.env();
             let result = f
                 .eks
-                .delete_cluster(&env, CLUSTER)
+                .delete_cluster(&env, &mut f.faults, CLUSTER)
                 .map(|_| ())
                 .map_err(|e| {
                     assert_eq!(e.code(), "ResourceInUseException", "{why}");
@@ -933,6 +967,76 @@ mod tests {
             (0..4usize).prop_map(Op::Delete),
             (0..300u64).prop_map(Op::Wait),
         ]
+    }
+
+    #[test]
+    fn an_injected_fault_fails_the_create_frees_the_cluster_and_the_profile_can_be_deleted() {
+        let mut f = Fixture::active_cluster();
+        f.inject(
+            serde_json::json!({"service":"eks","resource":"fargate-profile","name":"fp-x",
+            "fail":"CREATE_FAILED","healthIssue":{"code":"AccessDenied","message":"no access"},
+            "count":1}),
+        );
+        create(&mut f, CLUSTER, profile("fp-x")).unwrap();
+        assert_eq!(status(&f, "fp-x"), Some(ProfileStatus::Creating));
+        assert_eq!(
+            create(&mut f, CLUSTER, profile("fp-y")).unwrap_err().code(),
+            "ResourceInUseException",
+            "still one change at a time while it is creating"
+        );
+        f.pass(180);
+        let failed = &f.eks.clusters[CLUSTER].fargate_profiles["fp-x"];
+        assert_eq!(failed.status, ProfileStatus::CreateFailed);
+        assert_eq!(
+            failed.health_issue,
+            Some(HealthIssue {
+                code: "AccessDenied".into(),
+                message: "no access".into(),
+                resource_ids: vec![failed.arn.clone()],
+            })
+        );
+        create(&mut f, CLUSTER, profile("fp-y")).expect("a failed profile frees the cluster");
+        f.pass(180);
+        assert_eq!(
+            status(&f, "fp-y"),
+            Some(ProfileStatus::Active),
+            "count 1: used up"
+        );
+        assert_eq!(delete(&mut f, "fp-x"), Ok(ProfileStatus::Deleting));
+        f.pass(120);
+        assert_eq!(status(&f, "fp-x"), None);
+    }
+
+    #[test]
+    fn an_injected_delete_fault_leaves_the_profile_listed_delete_failed() {
+        let mut f = Fixture::active_cluster();
+        with_active_profile(&mut f);
+        f.inject(
+            serde_json::json!({"service":"eks","resource":"fargate-profile",
+            "fail":"DELETE_FAILED","healthIssue":{"code":"InternalFailure","message":"stuck",
+            "resourceIds":["eni-1"]},"count":1}),
+        );
+        assert!(delete(&mut f, "fp-missing").is_err());
+        assert_eq!(
+            f.faults.rules()[0].fired,
+            0,
+            "a refused request uses up nothing"
+        );
+        assert_eq!(delete(&mut f, "fp-a"), Ok(ProfileStatus::Deleting));
+        f.pass(120);
+        let failed = &f.eks.clusters[CLUSTER].fargate_profiles["fp-a"];
+        assert_eq!(failed.status, ProfileStatus::DeleteFailed);
+        assert_eq!(
+            failed.health_issue.as_ref().map(|i| i.resource_ids.clone()),
+            Some(vec!["eni-1".to_owned()])
+        );
+        assert_eq!(
+            delete(&mut f, "fp-a"),
+            Ok(ProfileStatus::Deleting),
+            "a retry"
+        );
+        f.pass(120);
+        assert_eq!(status(&f, "fp-a"), None);
     }
 
     proptest! {

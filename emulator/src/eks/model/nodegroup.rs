@@ -11,10 +11,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fargate::role_name;
-use super::{validate_name, validate_role_arn, validate_tags, Cluster, ClusterStatus, Directory};
+use super::{
+    injected_failure, validate_name, validate_role_arn, validate_tags, Cluster, ClusterStatus,
+    Directory, HealthIssue,
+};
 use crate::clock::Timestamp;
 use crate::eks::error::EksError;
 use crate::eks::versions;
+use crate::faults::{Faults, Phase};
 use crate::ids::IdGen;
 use crate::lifecycle::{self, Advanced, Next, Scheduled, Transition};
 use crate::state::Env;
@@ -255,6 +259,10 @@ pub struct Nodegroup {
     pub scheduled: Option<Scheduled<NodegroupStatus>>,
     /// Its updates by id (`UpdateNodegroupConfig`).
     pub updates: BTreeMap<String, Update>,
+    /// The issue an injected fault reports once the scheduled change leaves the nodegroup
+    /// `CREATE_FAILED` or `DELETE_FAILED`.
+    #[serde(default)]
+    pub health_issue: Option<HealthIssue>,
 }
 
 impl Nodegroup {
@@ -554,8 +562,9 @@ impl Cluster {
     }
 
     /// `CreateNodegroup`: checks the request, then records a `CREATING` nodegroup that becomes
-    /// `ACTIVE` after the create duration. A retry with the same token and parameters returns the
-    /// existing nodegroup.
+    /// `ACTIVE` after the create duration — or `CREATE_FAILED` with a health issue (naming its
+    /// Auto Scaling group, as EKS's nodegroup issues do) when a `nodegroup` fault names it. A retry
+    /// with the same token and parameters returns the existing nodegroup.
     ///
     /// # Errors
     ///
@@ -565,6 +574,7 @@ impl Cluster {
         env: &Env<'_>,
         ids: &mut IdGen,
         directory: &dyn Directory,
+        faults: &mut Faults,
         new: NewNodegroup,
     ) -> Result<&Nodegroup, EksError> {
         let checked = new.check(&self.name)?;
@@ -605,12 +615,25 @@ impl Cluster {
             .unwrap_or_else(|| default_ami_type(&version).to_owned());
         let id = ids.eks_uuid();
         let remote_access_security_group = new.remote_access.as_ref().map(|_| ids.ec2_id("sg"));
+        let auto_scaling_group = format!("eks-{}-{id}", new.name);
+        let health_issue = injected_failure(
+            faults,
+            "nodegroup",
+            &new.name,
+            Phase::Create,
+            &auto_scaling_group,
+        );
+        let end = if health_issue.is_some() {
+            NodegroupStatus::CreateFailed
+        } else {
+            NodegroupStatus::Active
+        };
         let nodegroup = Nodegroup {
             arn: format!(
                 "arn:aws:eks:{}:{}:nodegroup/{}/{}/{id}",
                 env.region, env.account, self.name, new.name
             ),
-            auto_scaling_group: format!("eks-{}-{id}", new.name),
+            auto_scaling_group,
             cluster_name: self.name.clone(),
             version,
             release_version,
@@ -639,32 +662,51 @@ impl Cluster {
                 env.now,
                 env.timing,
                 Transition::NodegroupCreate,
-                Next::Become(NodegroupStatus::Active),
+                Next::Become(end),
             )),
             updates: BTreeMap::new(),
+            health_issue,
             name: new.name.clone(),
         };
         Ok(self.nodegroups.entry(new.name).or_insert(nodegroup))
     }
 
     /// `DeleteNodegroup`: the nodegroup goes `DELETING` (cancelling any create or update under way)
-    /// and vanishes after the delete duration. Deleting one already `DELETING` answers with it
-    /// unchanged.
+    /// and vanishes after the delete duration — or ends `DELETE_FAILED` with a health issue, still
+    /// listed, when a `DELETE_FAILED` fault names it. Deleting one already `DELETING` answers with
+    /// it unchanged.
     ///
     /// # Errors
     ///
     /// [`EksError::NodegroupNotFound`].
-    pub fn delete_nodegroup(&mut self, env: &Env<'_>, name: &str) -> Result<&Nodegroup, EksError> {
+    pub fn delete_nodegroup(
+        &mut self,
+        env: &Env<'_>,
+        faults: &mut Faults,
+        name: &str,
+    ) -> Result<&Nodegroup, EksError> {
         let not_found = self.nodegroup_not_found(name);
         let nodegroup = self.nodegroups.get_mut(name).ok_or(not_found)?;
         if nodegroup.status != NodegroupStatus::Deleting {
+            nodegroup.health_issue = injected_failure(
+                faults,
+                "nodegroup",
+                name,
+                Phase::Delete,
+                &nodegroup.auto_scaling_group,
+            );
+            let next = if nodegroup.health_issue.is_some() {
+                Next::Become(NodegroupStatus::DeleteFailed)
+            } else {
+                Next::Vanish
+            };
             nodegroup.status = NodegroupStatus::Deleting;
             nodegroup.modified_at = env.now;
             nodegroup.scheduled = Some(Scheduled::after(
                 env.now,
                 env.timing,
                 Transition::NodegroupDelete,
-                Next::Vanish,
+                next,
             ));
         }
         Ok(nodegroup)
@@ -897,7 +939,7 @@ mod tests {
     fn create(f: &mut Fixture, new: NewNodegroup) -> Result<Nodegroup, EksError> {
         let env = f.env();
         f.eks
-            .create_nodegroup(&env, &mut f.ids, &f.dir, CLUSTER, new)
+            .create_nodegroup(&env, &mut f.ids, &f.dir, &mut f.faults, CLUSTER, new)
             .cloned()
     }
 
@@ -1015,7 +1057,7 @@ mod tests {
                 "a cluster that is not ACTIVE",
                 |f| {
                     let env = f.env();
-                    f.eks.delete_cluster(&env, CLUSTER).unwrap();
+                    f.eks.delete_cluster(&env, &mut f.faults, CLUSTER).unwrap();
                 },
                 nodegroup("ng-new"),
                 "InvalidRequestException",
@@ -1095,6 +1137,60 @@ mod tests {
     }
 
     #[test]
+    fn injected_faults_fail_a_nodegroup_create_and_delete_with_a_health_issue() {
+        let mut f = Fixture::active_cluster();
+        f.inject(
+            serde_json::json!({"service":"eks","resource":"nodegroup","name":"ng-a",
+            "fail":"CREATE_FAILED","healthIssue":{"code":"AsgInstanceLaunchFailures",
+            "message":"no capacity"}}),
+        );
+        f.inject(
+            serde_json::json!({"service":"eks","resource":"nodegroup","name":"ng-a",
+            "fail":"DELETE_FAILED","healthIssue":{"code":"InternalFailure","message":"stuck"},
+            "count":1}),
+        );
+        let asg = create(&mut f, nodegroup("ng-a"))
+            .unwrap()
+            .auto_scaling_group;
+        f.pass(180);
+        let failed = f.eks.clusters[CLUSTER].nodegroups["ng-a"].clone();
+        assert_eq!(failed.status, NodegroupStatus::CreateFailed);
+        assert_eq!(
+            failed.health_issue,
+            Some(HealthIssue {
+                code: "AsgInstanceLaunchFailures".into(),
+                message: "no capacity".into(),
+                resource_ids: vec![asg],
+            })
+        );
+        create(&mut f, nodegroup("ng-b")).unwrap();
+        f.pass(180);
+        assert_eq!(
+            status(&f, "ng-b"),
+            Some(NodegroupStatus::Active),
+            "other names go on"
+        );
+        let env = f.env();
+        let cluster = f.eks.cluster_mut(CLUSTER).unwrap();
+        cluster
+            .delete_nodegroup(&env, &mut f.faults, "ng-a")
+            .unwrap();
+        f.pass(240);
+        assert_eq!(status(&f, "ng-a"), Some(NodegroupStatus::DeleteFailed));
+        let issue = f.eks.clusters[CLUSTER].nodegroups["ng-a"]
+            .health_issue
+            .clone();
+        assert_eq!(issue.map(|i| i.message), Some("stuck".to_owned()));
+        let env = f.env();
+        let cluster = f.eks.cluster_mut(CLUSTER).unwrap();
+        cluster
+            .delete_nodegroup(&env, &mut f.faults, "ng-a")
+            .unwrap();
+        f.pass(240);
+        assert_eq!(status(&f, "ng-a"), None, "the delete rule was used up");
+    }
+
+    #[test]
     fn a_nodegroup_is_creating_then_active_then_deleting_then_gone() {
         let mut f = Fixture::active_cluster();
         create(&mut f, nodegroup("ng-a")).unwrap();
@@ -1105,11 +1201,17 @@ mod tests {
         let env = f.env();
         let cluster = f.eks.cluster_mut(CLUSTER).unwrap();
         assert_eq!(
-            cluster.delete_nodegroup(&env, "ng-a").unwrap().status,
+            cluster
+                .delete_nodegroup(&env, &mut f.faults, "ng-a")
+                .unwrap()
+                .status,
             NodegroupStatus::Deleting
         );
         assert_eq!(
-            cluster.delete_nodegroup(&env, "ng-a").unwrap().status,
+            cluster
+                .delete_nodegroup(&env, &mut f.faults, "ng-a")
+                .unwrap()
+                .status,
             NodegroupStatus::Deleting,
             "deleting again answers with it unchanged"
         );
@@ -1131,7 +1233,10 @@ mod tests {
         let mut f = Fixture::active_cluster();
         create(&mut f, nodegroup("ng-a")).unwrap();
         let env = f.env();
-        let err = f.eks.delete_cluster(&env, CLUSTER).unwrap_err();
+        let err = f
+            .eks
+            .delete_cluster(&env, &mut f.faults, CLUSTER)
+            .unwrap_err();
         assert_eq!(
             (err.code(), err.to_string().as_str()),
             ("ResourceInUseException", "Cluster has nodegroups attached")
