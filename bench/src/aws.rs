@@ -202,7 +202,11 @@ pub async fn prerequisites(base: &str, suffix: &str) -> Result<Prerequisites, Er
         }
     };
     let cluster_role = role(format!("bench-cluster-{suffix}"), "eks.amazonaws.com").await?;
-    let pod_role = role(format!("bench-pods-{suffix}"), "eks-fargate-pods.amazonaws.com").await?;
+    let pod_role = role(
+        format!("bench-pods-{suffix}"),
+        "eks-fargate-pods.amazonaws.com",
+    )
+    .await?;
     let xml = client
         .query(
             "ec2",
@@ -217,7 +221,10 @@ pub async fn prerequisites(base: &str, suffix: &str) -> Result<Prerequisites, Er
         .ok_or_else(|| format!("CreateVpc answered no vpcId: {xml}"))?
         .to_owned();
     let mut subnets = Vec::new();
-    for (zone, cidr) in [("us-east-1a", "10.0.0.0/18"), ("us-east-1b", "10.0.64.0/18")] {
+    for (zone, cidr) in [
+        ("us-east-1a", "10.0.0.0/18"),
+        ("us-east-1b", "10.0.64.0/18"),
+    ] {
         let xml = client
             .query(
                 "ec2",

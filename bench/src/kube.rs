@@ -225,13 +225,22 @@ async fn wait_active(client: &AwsClient, path: &str, field: &str) -> Result<(), 
 ///
 /// # Errors
 /// The first failed call, or pods still unscheduled after 1000 lists.
-pub async fn schedule_pods(api: &KubeApi, cluster: &str, spec: KubeSpec) -> Result<KubeResult, Error> {
+pub async fn schedule_pods(
+    api: &KubeApi,
+    cluster: &str,
+    spec: KubeSpec,
+) -> Result<KubeResult, Error> {
     let token = token();
     let root = format!("/k8s/{REGION}/{cluster}/api/v1");
     for p in 0..spec.profiles {
         let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": format!("team-{p}")}});
-        api.call_ok(Method::POST, &format!("{root}/namespaces"), Some(&ns), &token)
-            .await?;
+        api.call_ok(
+            Method::POST,
+            &format!("{root}/namespaces"),
+            Some(&ns),
+            &token,
+        )
+        .await?;
     }
     let started = Instant::now();
     for i in 0..spec.pods {
@@ -269,7 +278,11 @@ pub async fn schedule_pods(api: &KubeApi, cluster: &str, spec: KubeSpec) -> Resu
             .collect();
         let bound = ours
             .iter()
-            .filter(|pod| pod["spec"]["nodeName"].as_str().is_some_and(|n| !n.is_empty()))
+            .filter(|pod| {
+                pod["spec"]["nodeName"]
+                    .as_str()
+                    .is_some_and(|n| !n.is_empty())
+            })
             .count();
         if ours.len() >= spec.pods && bound >= spec.pods {
             return Ok(KubeResult {

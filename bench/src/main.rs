@@ -178,7 +178,11 @@ async fn run(command: Command) -> Result<(), Error> {
         }
         Command::Kube { spec, emulator_bin } => {
             let (r, rss) = kube::in_process(spec.spec()).await?;
-            println!("in process: {} (bench process RSS {})", kube_line(&r), mib(rss));
+            println!(
+                "in process: {} (bench process RSS {})",
+                kube_line(&r),
+                mib(rss)
+            );
             if let Some(bin) = emulator_bin {
                 let (r, rss) = kube_over_https(&Kind::Emulator(bin), spec.spec()).await?;
                 println!("over HTTPS: {} (emulator RSS {})", kube_line(&r), mib(rss));
@@ -210,10 +214,21 @@ fn run_id() -> String {
     format!("{:x}", nanos % 0xffff_ffff)
 }
 
-async fn workload_on(target: &str, clients: usize, profiles: usize) -> Result<WorkloadResult, Error> {
+async fn workload_on(
+    target: &str,
+    clients: usize,
+    profiles: usize,
+) -> Result<WorkloadResult, Error> {
     let id = run_id();
     let prereqs = prerequisites(target, &id).await?;
-    workload::run(target, &prereqs, &format!("bench-{id}-c{clients}"), clients, profiles).await
+    workload::run(
+        target,
+        &prereqs,
+        &format!("bench-{id}-c{clients}"),
+        clients,
+        profiles,
+    )
+    .await
 }
 
 fn startup_line(s: &Startup) -> String {
@@ -361,7 +376,11 @@ async fn all(
         startup::measure(&emu, runs, Duration::from_secs(2))?,
         startup::measure(&moto, runs, Duration::from_secs(2))?,
     );
-    eprintln!("  eks-emulator: {}\n  moto_server: {}", startup_line(&se), startup_line(&sm));
+    eprintln!(
+        "  eks-emulator: {}\n  moto_server: {}",
+        startup_line(&se),
+        startup_line(&sm)
+    );
     let (fe, fm) = (ms(median(&se.first_answer)), ms(median(&sm.first_answer)));
     rows.push([
         format!("start-up to first answered request (median of {runs})"),
@@ -420,7 +439,10 @@ async fn all(
         ]);
     }
     rows.push([
-        format!("boto3 workload, 1 client, {} requests: throughput", be.requests),
+        format!(
+            "boto3 workload, 1 client, {} requests: throughput",
+            be.requests
+        ),
         format!("{:.0} req/s", be.rps),
         format!("{:.0} req/s", bm.rps),
         format!("{:.1}×", be.rps / bm.rps),
@@ -429,7 +451,11 @@ async fn all(
         "boto3 workload: p50 / p99 latency".into(),
         format!("{:.3} / {:.3} ms", be.p50_ms, be.p99_ms),
         format!("{:.3} / {:.3} ms", bm.p50_ms, bm.p99_ms),
-        format!("{:.1}× / {:.1}×", bm.p50_ms / be.p50_ms, bm.p99_ms / be.p99_ms),
+        format!(
+            "{:.1}× / {:.1}×",
+            bm.p50_ms / be.p50_ms,
+            bm.p99_ms / be.p99_ms
+        ),
     ]);
     eprintln!("pods…");
     let (ki, rss_in) = kube::in_process(spec).await?;
@@ -439,7 +465,11 @@ async fn all(
             "{} pods, {} profiles × {} selectors, in process: admitted and scheduled",
             spec.pods, spec.profiles, spec.selectors
         ),
-        format!("{:.2} s = {:.0} pods/s", ki.scheduled_in.as_secs_f64(), ki.pods_per_second()),
+        format!(
+            "{:.2} s = {:.0} pods/s",
+            ki.scheduled_in.as_secs_f64(),
+            ki.pods_per_second()
+        ),
         "—".into(),
         "—".into(),
     ]);
@@ -452,8 +482,15 @@ async fn all(
     let (kh, rss) = kube_over_https(&emu, spec).await?;
     eprintln!("  over HTTPS: {}", kube_line(&kh));
     rows.push([
-        format!("{} pods over HTTPS (one client): admitted and scheduled", spec.pods),
-        format!("{:.2} s = {:.0} pods/s", kh.scheduled_in.as_secs_f64(), kh.pods_per_second()),
+        format!(
+            "{} pods over HTTPS (one client): admitted and scheduled",
+            spec.pods
+        ),
+        format!(
+            "{:.2} s = {:.0} pods/s",
+            kh.scheduled_in.as_secs_f64(),
+            kh.pods_per_second()
+        ),
         "—".into(),
         "—".into(),
     ]);

@@ -63,9 +63,7 @@ impl Server {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let started = Instant::now();
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("spawning {kind:?}: {e}"))?;
+        let child = cmd.spawn().map_err(|e| format!("spawning {kind:?}: {e}"))?;
         let mut server = Self {
             child,
             port,

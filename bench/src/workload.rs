@@ -88,7 +88,13 @@ async fn one_client(
         .eks_ok(Method::POST, "/clusters", Some(&create))
         .await?;
     took.push(t);
-    wait_for(client, &format!("/clusters/{cluster}"), "cluster", &mut took).await?;
+    wait_for(
+        client,
+        &format!("/clusters/{cluster}"),
+        "cluster",
+        &mut took,
+    )
+    .await?;
     let profiles_path = format!("/clusters/{cluster}/fargate-profiles");
     for i in 0..profiles {
         let name = format!("fp-{i}");
