@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::cluster::Kube;
 use super::kinds::Kind;
-use super::store::time;
+use super::store::{key, time};
 
 /// `Normal` or `Warning`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +47,13 @@ pub fn record(
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_owned());
+    // Events are named `<object>.<hex nanos>`: look only at this object's.
+    let prefix = key(
+        Some(&namespace),
+        &format!("{}.", involved.name.as_deref().unwrap_or_default()),
+    );
     let existing =
-        k.c.in_namespace::<Event>(&namespace)
+        k.c.with_key_prefix::<Event>(prefix)
             .find(|e| {
                 e.involved_object.uid == involved.uid
                     && e.involved_object.field_path == involved.field_path

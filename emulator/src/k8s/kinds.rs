@@ -176,6 +176,7 @@ pub trait Kind:
     + Serialize
     + DeserializeOwned
     + Clone
+    + PartialEq
     + Default
     + Send
     + super::table::Printable

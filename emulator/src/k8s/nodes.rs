@@ -300,17 +300,19 @@ pub fn remove_node(k: &mut Kube<'_>, name: &str) {
 /// Makes the EC2 nodes match the nodegroups: one per desired instance of a serving nodegroup.
 pub fn sync(k: &mut Kube<'_>) {
     let facts = k.facts;
-    for node in k.c.cloned::<Node>() {
-        let group = node
-            .metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(NODEGROUP_LABEL));
-        if let Some(group) = group {
-            if !facts.nodegroups.iter().any(|ng| &ng.name == group) {
-                remove_node(k, name_of(&node.metadata));
-            }
-        }
+    let orphans: Vec<String> =
+        k.c.all::<Node>()
+            .filter(|node| {
+                node.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(NODEGROUP_LABEL))
+                    .is_some_and(|group| !facts.nodegroups.iter().any(|ng| &ng.name == group))
+            })
+            .map(|node| name_of(&node.metadata).to_owned())
+            .collect();
+    for name in orphans {
+        remove_node(k, &name);
     }
     for ng in &facts.nodegroups {
         let mut existing: Vec<Node> =
@@ -358,9 +360,9 @@ pub fn sync(k: &mut Kube<'_>) {
 
 /// Removes Fargate nodes whose pod is gone.
 pub fn remove_idle_fargate_nodes(k: &mut Kube<'_>) {
-    let busy: BTreeSet<String> =
+    let busy: BTreeSet<&str> =
         k.c.all::<Pod>()
-            .filter_map(|p| p.spec.as_ref()?.node_name.clone())
+            .filter_map(|p| p.spec.as_ref()?.node_name.as_deref())
             .collect();
     let idle: Vec<String> =
         k.c.all::<Node>()

@@ -24,17 +24,27 @@ use super::store::{name_of, uid_of};
 
 /// Schedules every pod waiting for a node, and starts pods bound by their creator.
 pub fn schedule(k: &mut Kube<'_>) {
-    let live: std::collections::BTreeSet<String> =
-        k.c.all::<Pod>()
-            .map(|p| uid_of(&p.metadata).to_owned())
-            .collect();
-    k.c.reported.retain(|uid, _| live.contains(uid));
+    if !k.c.reported.is_empty() {
+        let live: std::collections::BTreeSet<&str> =
+            k.c.all::<Pod>().map(|p| uid_of(&p.metadata)).collect();
+        let gone: Vec<String> =
+            k.c.reported
+                .keys()
+                .filter(|uid| !live.contains(uid.as_str()))
+                .cloned()
+                .collect();
+        for uid in gone {
+            k.c.reported.remove(&uid);
+        }
+    }
+    let stepping: std::collections::BTreeSet<&str> =
+        k.c.steps.0.iter().map(|d| d.uid.as_str()).collect();
     let waiting: Vec<Pod> =
         k.c.all::<Pod>()
             .filter(|p| {
                 p.metadata.deletion_timestamp.is_none()
-                    && k.c.steps.pending(uid_of(&p.metadata)).is_none()
                     && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending")
+                    && !stepping.contains(uid_of(&p.metadata))
             })
             .cloned()
             .collect();
@@ -217,18 +227,19 @@ fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
 /// The first taint of `node` (NoSchedule/NoExecute) that `spec` does not tolerate.
 #[must_use]
 pub fn untolerated_taint(spec: &PodSpec, node: &Node) -> Option<Taint> {
-    let tolerations = spec.tolerations.clone().unwrap_or_default();
+    let tolerations = spec.tolerations.as_deref().unwrap_or_default();
     node.spec
         .as_ref()
-        .and_then(|s| s.taints.clone())
+        .and_then(|s| s.taints.as_deref())
         .unwrap_or_default()
-        .into_iter()
+        .iter()
         .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
         .find(|t| !tolerations.iter().any(|tol| tolerates(tol, t)))
+        .cloned()
 }
 
 fn requirement_matches(req: &NodeSelectorRequirement, value: Option<&str>) -> bool {
-    let values = req.values.clone().unwrap_or_default();
+    let values = req.values.as_deref().unwrap_or_default();
     match req.operator.as_str() {
         "In" => value.is_some_and(|v| values.iter().any(|x| x == v)),
         "NotIn" => value.is_none_or(|v| values.iter().all(|x| x != v)),
@@ -254,7 +265,8 @@ fn requirement_matches(req: &NodeSelectorRequirement, value: Option<&str>) -> bo
 /// Whether `node` satisfies the pod's `nodeSelector` and required node affinity.
 #[must_use]
 pub fn matches_node(spec: &PodSpec, node: &Node) -> bool {
-    let labels = node.metadata.labels.clone().unwrap_or_default();
+    let no_labels = BTreeMap::new();
+    let labels = node.metadata.labels.as_ref().unwrap_or(&no_labels);
     let selector_ok = spec
         .node_selector
         .iter()
@@ -392,10 +404,10 @@ pub fn fit_error(total: usize, refusals: &[(String, bool)]) -> String {
 
 fn default_schedule(k: &mut Kube<'_>, pod: Pod) {
     let spec = pod.spec.clone().unwrap_or_default();
-    let nodes: Vec<Node> = k.c.cloned::<Node>();
+    let nodes: Vec<&Node> = k.c.all::<Node>().collect();
     let mut refusals = Vec::new();
     let mut feasible: Vec<(usize, String)> = Vec::new();
-    for node in &nodes {
+    for node in nodes.iter().copied() {
         match node_refusal(k, &spec, node) {
             Some(refusal) => refusals.push(refusal),
             None => {
@@ -411,6 +423,7 @@ fn default_schedule(k: &mut Kube<'_>, pod: Pod) {
             }
         }
     }
+    let total = nodes.len();
     feasible.sort();
     match feasible.first() {
         Some((_, node)) => {
@@ -419,7 +432,7 @@ fn default_schedule(k: &mut Kube<'_>, pod: Pod) {
             kubelet::bind(k, pod, &node, Some("default-scheduler"));
         }
         None => {
-            let message = fit_error(nodes.len(), &refusals);
+            let message = fit_error(total, &refusals);
             unschedulable(k, pod, "Unschedulable", &message, "default-scheduler");
         }
     }

@@ -150,10 +150,26 @@ impl KubeCluster {
         K::store(&self.objects).0.values()
     }
 
-    /// Every object of a kind in `namespace`.
+    /// Every object of a kind in `namespace` (a range of the store's keys, not a scan).
     pub fn in_namespace<'a, K: Kind>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a K> {
-        self.all::<K>()
+        let namespaced = K::info().namespaced && !namespace.is_empty();
+        let prefix = if namespaced {
+            format!("{namespace}/")
+        } else {
+            // Cluster-scoped kinds have no namespace: nothing is in one.
+            "\u{10FFFF}".to_owned()
+        };
+        self.with_key_prefix::<K>(prefix)
             .filter(move |o| o.metadata().namespace.as_deref() == Some(namespace))
+    }
+
+    /// The objects of a kind whose store key starts with `prefix`, in key order.
+    pub fn with_key_prefix<K: Kind>(&self, prefix: String) -> impl Iterator<Item = &K> {
+        K::store(&self.objects)
+            .0
+            .range(prefix.clone()..)
+            .take_while(move |(key, _)| key.starts_with(&prefix))
+            .map(|(_, obj)| obj)
     }
 
     /// Clones of every object of a kind (to change them while walking).
@@ -215,6 +231,10 @@ impl KubeCluster {
             return false;
         };
         obj.metadata_mut().resource_version = current.metadata().resource_version.clone();
+        // Typed equality first: controllers write unconditionally, and most writes change nothing.
+        if obj == *current {
+            return false;
+        }
         let before = to_value(current);
         if to_value(&obj) == before {
             return false;
