@@ -1042,6 +1042,23 @@ async fn create_cluster_from_the_seed_pages_config_file() {
         &["create", "cluster", "-f", &file],
     )
     .await;
+    // ng-1's launch template runs the AMI the nodegroup stack's SSM parameter resolved to, the one
+    // the "will use" line printed.
+    let images: Vec<Option<String>> = h.emu.emulator().with_world(|world, _| {
+        world
+            .scope(ACCOUNT, REGION)
+            .region
+            .ec2
+            .launch_templates
+            .values()
+            .flat_map(|t| t.versions.iter().map(|v| v.data.image_id.clone()))
+            .collect()
+    });
+    let ami = eks_emulator::ssm::model::image_id(
+        REGION,
+        "/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended/image_id",
+    );
+    assert_eq!(images, [Some(ami)]);
     h.check(
         "seed_create_cluster_file_profiles",
         &[

@@ -198,10 +198,10 @@ fn unknown_service(name: Option<&str>, form: bool, request_id: &str) -> Response
 /// hands the request to that service in its protocol.
 pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let request_id = emulator.with_world(|world, _| world.ids.request_id());
     let body: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => {
+            let request_id = emulator.with_world(|world, _| world.ids.request_id());
             let err = AwsError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
@@ -213,6 +213,22 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
     let query = parts.uri.query();
     let path = parts.uri.path();
     let scope = credential_scope(&parts.headers, query);
+    let shape_service = scope
+        .is_none()
+        .then(|| service_from_shape(&parts.method, path, query, &parts.headers, &body))
+        .flatten();
+    // SSM is stateless: its request ids come from their own stream (see `World::stateless_ids`).
+    let stateless = match &scope {
+        Some(s) => Service::from_signing_name(&s.service) == Some(Service::Ssm),
+        None => shape_service == Some(Service::Ssm),
+    };
+    let request_id = emulator.with_world(|world, _| {
+        if stateless {
+            world.stateless_ids.request_id()
+        } else {
+            world.ids.request_id()
+        }
+    });
     let service = match &scope {
         Some(scope) => match Service::from_signing_name(&scope.service) {
             Some(service) => Some(service),
@@ -222,7 +238,7 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
                 return with_request_id(response, &request_id);
             }
         },
-        None => service_from_shape(&parts.method, path, query, &parts.headers, &body),
+        None => shape_service,
     };
     let Some(service) = service else {
         return with_request_id(
