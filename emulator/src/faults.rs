@@ -690,6 +690,32 @@ mod tests {
     }
 
     #[test]
+    fn ssm_faults_name_its_operations_and_use_its_json_codes() {
+        let mut faults = Faults::new(0);
+        assert_eq!(
+            faults
+                .add(spec(serde_json::json!({"service":"ssm","operation":"PutParameter","error":"ServerException"})))
+                .unwrap_err(),
+            "'PutParameter' is not an operation of ssm"
+        );
+        faults
+            .add(spec(serde_json::json!({"service":"ssm","operation":"GetParameter","error":"ThrottlingException"})))
+            .unwrap();
+        assert!(faults
+            .on_request(Service::Ssm, "GetParameters")
+            .error
+            .is_none());
+        let (err, _) = faults
+            .on_request(Service::Ssm, "GetParameter")
+            .error
+            .unwrap();
+        assert_eq!(
+            (err.status.as_u16(), err.code.as_ref()),
+            (400, "ThrottlingException")
+        );
+    }
+
+    #[test]
     fn probabilities_are_seeded() {
         let run = |seed| {
             let mut faults = Faults::new(seed);
