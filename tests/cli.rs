@@ -1042,6 +1042,23 @@ async fn create_cluster_from_the_seed_pages_config_file() {
         &["create", "cluster", "-f", &file],
     )
     .await;
+    // ng-1's launch template runs the AMI the nodegroup stack's SSM parameter resolved to, the one
+    // the "will use" line printed.
+    let images: Vec<Option<String>> = h.emu.emulator().with_world(|world, _| {
+        world
+            .scope(ACCOUNT, REGION)
+            .region
+            .ec2
+            .launch_templates
+            .values()
+            .flat_map(|t| t.versions.iter().map(|v| v.data.image_id.clone()))
+            .collect()
+    });
+    let ami = eks_emulator::ssm::model::image_id(
+        REGION,
+        "/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended/image_id",
+    );
+    assert_eq!(images, [Some(ami)]);
     h.check(
         "seed_create_cluster_file_profiles",
         &[
@@ -1066,6 +1083,42 @@ async fn create_cluster_from_the_seed_pages_config_file() {
         ],
     )
     .await;
+}
+
+/// When SSM cannot be asked, `create cluster` warns and goes on with an empty AMI on the "will use"
+/// line (the nodegroup stack resolves its SSM parameter itself).
+#[tokio::test]
+async fn create_cluster_warns_when_the_ami_lookup_fails() {
+    let h = Harness::start().await;
+    h.emu.emulator().with_world(|world, _| {
+        let spec = serde_json::from_value(serde_json::json!({
+            "service": "ssm", "operation": "GetParameter", "error": "InternalServerError"
+        }))
+        .unwrap();
+        world.faults.add(spec).unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster-fargate.yaml");
+    std::fs::write(&file, SEED_CLUSTER).unwrap();
+    let transcript = h
+        .run(&["create", "cluster", "-f", &file.to_string_lossy()])
+        .await;
+    assert!(
+        transcript.starts_with("exit_code: 0 (success)"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains(
+            "[!]  could not look up the AMI for nodegroup \"ng-1\" in SSM parameter \
+             \"/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended/image_id\": \
+             InternalServerError: The request processing has failed because of an unknown error, exception or failure.\n"
+        ),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("[ℹ]  nodegroup \"ng-1\" will use \"\" [AmazonLinux2023/1.32]\n"),
+        "{transcript}"
+    );
 }
 
 /// `create cluster --fargate` with a generated name, and a verbose run with a managed nodegroup.

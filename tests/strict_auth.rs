@@ -284,3 +284,39 @@ async fn kubernetes_tokens_must_be_signed_by_a_configured_key() {
         "a configured key with the wrong secret",
     );
 }
+
+/// ekscli signs its one SSM call itself (no SSM SDK): the strict emulator accepts it with the right
+/// secret, and with a wrong one ekscli gets SSM's JSON error as `Code: message`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ekscli_signs_its_ssm_get_parameter() {
+    const NAME: &str = "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id";
+    let emu = strict().await;
+    let target = ekscli::aws::Target {
+        region: Some("eu-west-1".into()),
+        profile: None,
+        endpoint_url: Some(emu.url()),
+    };
+    let connect = |secret: &str| {
+        let mut ctx = ekscli::Context::isolated();
+        ctx.credentials = Some(Credentials::new("AKIDTEST", secret, None, None, "static"));
+        let target = target.clone();
+        async move { ekscli::aws::Aws::connect(&ctx, &target).await }
+    };
+    let aws = connect("secret").await;
+    assert_eq!(
+        ekscli::ssm::get_parameter(&aws, NAME).await,
+        Ok(eks_emulator::ssm::model::image_id("eu-west-1", NAME))
+    );
+    assert_eq!(
+        ekscli::ssm::get_parameter(&aws, "/nope").await,
+        Err("ParameterNotFound".to_owned())
+    );
+    let wrong = connect("wrong").await;
+    assert_eq!(
+        ekscli::ssm::get_parameter(&wrong, NAME).await,
+        Err(format!(
+            "InvalidSignatureException: {}",
+            eks_emulator::wire::verify::SIGNATURE_MISMATCH_MESSAGE
+        ))
+    );
+}

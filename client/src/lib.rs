@@ -23,6 +23,7 @@ pub mod kube;
 pub mod kubeconfig;
 pub mod names;
 pub mod output;
+pub mod ssm;
 pub mod wait;
 
 use std::collections::BTreeMap;

@@ -66,7 +66,7 @@ async fn not_found() -> AdminError {
 struct Health {
     status: &'static str,
     version: &'static str,
-    services: [&'static str; 5],
+    services: [&'static str; 6],
     aws_endpoint: String,
     kube_endpoint: String,
 }
@@ -76,7 +76,7 @@ async fn health(State(emu): State<Emulator>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        services: ["eks", "cloudformation", "iam", "sts", "ec2"],
+        services: ["eks", "cloudformation", "iam", "sts", "ec2", "ssm"],
         aws_endpoint: format!("http://{}", addresses.aws),
         kube_endpoint: format!("https://{}", addresses.kube),
     })

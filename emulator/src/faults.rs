@@ -57,7 +57,7 @@ impl Default for Faults {
 pub struct Fault {
     /// `fault-N`, for `DELETE /_emulator/faults/{id}`.
     pub id: String,
-    /// The service's signing name (`eks`, `cloudformation`, `iam`, `sts`, `ec2`).
+    /// The service's signing name (`eks`, `cloudformation`, `iam`, `sts`, `ec2`, `ssm`).
     pub service: String,
     /// What the rule does.
     #[serde(flatten)]
@@ -202,7 +202,9 @@ impl ErrorKind {
     fn parse(name: &str) -> Option<Self> {
         match name {
             "ThrottlingException" | "Throttling" | "RequestLimitExceeded" => Some(Self::Throttling),
-            "ServerException" | "InternalFailure" | "InternalError" => Some(Self::Server),
+            "ServerException" | "InternalFailure" | "InternalError" | "InternalServerError" => {
+                Some(Self::Server)
+            }
             "ServiceUnavailableException" | "ServiceUnavailable" | "Unavailable" => {
                 Some(Self::Unavailable)
             }
@@ -214,7 +216,8 @@ impl ErrorKind {
     /// `ThrottlingException` (429), `ServerException` (500), `ServiceUnavailableException` (503);
     /// CloudFormation, IAM and STS: the query protocol's `Throttling` (400, "Rate exceeded", as real
     /// IAM and CloudFormation send it), `InternalFailure` (500), `ServiceUnavailable` (503); EC2:
-    /// `RequestLimitExceeded`, `InternalError`, `Unavailable`.
+    /// `RequestLimitExceeded`, `InternalError`, `Unavailable`; SSM: its declared `ThrottlingException`
+    /// (400) and `InternalServerError` (500), and `ServiceUnavailable` (503).
     fn rendering(self, service: Service) -> (&'static str, StatusCode, &'static str) {
         const INTERNAL: &str =
             "The request processing has failed because of an unknown error, exception or failure.";
@@ -233,6 +236,21 @@ impl ErrorKind {
             ),
             (Service::Eks, Self::Unavailable) => (
                 "ServiceUnavailableException",
+                StatusCode::SERVICE_UNAVAILABLE,
+                UNAVAILABLE,
+            ),
+            (Service::Ssm, Self::Throttling) => (
+                "ThrottlingException",
+                StatusCode::BAD_REQUEST,
+                "Rate exceeded",
+            ),
+            (Service::Ssm, Self::Server) => (
+                "InternalServerError",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                INTERNAL,
+            ),
+            (Service::Ssm, Self::Unavailable) => (
+                "ServiceUnavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
                 UNAVAILABLE,
             ),
@@ -311,7 +329,7 @@ impl Faults {
     pub fn add(&mut self, spec: FaultSpec) -> Result<Fault, String> {
         let service = Service::from_signing_name(&spec.service).ok_or_else(|| {
             format!(
-                "unknown service '{}': expected eks, cloudformation, iam, sts or ec2",
+                "unknown service '{}': expected eks, cloudformation, iam, sts, ec2 or ssm",
                 spec.service
             )
         })?;
@@ -438,6 +456,7 @@ fn operation_fault(service: Service, spec: &FaultSpec) -> Result<OperationFault,
     if let Some(op) = &spec.operation {
         let known = match service {
             Service::Eks => EKS_OPERATIONS.contains(&op.as_str()),
+            Service::Ssm => crate::ssm::OPERATIONS.contains(&op.as_str()),
             _ => {
                 op.len() <= 128
                     && op.starts_with(|c: char| c.is_ascii_uppercase())
@@ -667,6 +686,32 @@ mod tests {
         assert_eq!(
             (err.status.as_u16(), err.code.as_ref(), err.message.as_str()),
             (503, "ServiceUnavailable", "try later")
+        );
+    }
+
+    #[test]
+    fn ssm_faults_name_its_operations_and_use_its_json_codes() {
+        let mut faults = Faults::new(0);
+        assert_eq!(
+            faults
+                .add(spec(serde_json::json!({"service":"ssm","operation":"PutParameter","error":"ServerException"})))
+                .unwrap_err(),
+            "'PutParameter' is not an operation of ssm"
+        );
+        faults
+            .add(spec(serde_json::json!({"service":"ssm","operation":"GetParameter","error":"ThrottlingException"})))
+            .unwrap();
+        assert!(faults
+            .on_request(Service::Ssm, "GetParameters")
+            .error
+            .is_none());
+        let (err, _) = faults
+            .on_request(Service::Ssm, "GetParameter")
+            .error
+            .unwrap();
+        assert_eq!(
+            (err.status.as_u16(), err.code.as_ref()),
+            (400, "ThrottlingException")
         );
     }
 

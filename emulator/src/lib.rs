@@ -1,5 +1,5 @@
 //! eks-emulator: an offline EKS/Fargate endpoint that speaks the real AWS wire protocols of EKS,
-//! CloudFormation, IAM, STS and the EC2 subset they need, plus each cluster's Kubernetes API.
+//! CloudFormation, IAM, STS, the EC2 subset they need and SSM's public AMI parameters, plus each cluster's Kubernetes API.
 //!
 //! [`app`] is the one seam tests use (no socket needed); [`Emulator::start`] binds the listeners.
 
@@ -18,6 +18,7 @@ pub mod ids;
 pub mod k8s;
 pub mod lifecycle;
 pub mod server;
+pub mod ssm;
 pub mod state;
 pub mod sts;
 pub mod tls;

@@ -211,6 +211,10 @@ impl Emulator {
 pub struct World {
     /// The id generator; part of the state so that a restored emulator goes on where it stopped.
     pub ids: IdGen,
+    /// The request ids of SSM, which is read-only and stateless: a stream apart from `ids`, so that
+    /// asking SSM (as ekscli does before it creates a nodegroup stack) never shifts resource ids.
+    #[serde(default = "stateless_ids")]
+    pub stateless_ids: IdGen,
     /// Accounts by id.
     pub accounts: BTreeMap<String, Account>,
     /// Injected faults (`/_emulator/faults`), which the wire layer and the models consult.
@@ -282,12 +286,20 @@ pub struct Scope<'w> {
     pub faults: &'w mut Faults,
 }
 
+/// Mixed into the seed of [`World::stateless_ids`].
+const STATELESS_SEED: u64 = 0x7373_6d00;
+
+fn stateless_ids() -> IdGen {
+    IdGen::new(STATELESS_SEED)
+}
+
 impl World {
     /// An empty world whose ids start from `seed`.
     #[must_use]
     pub fn new(seed: u64) -> Self {
         Self {
             ids: IdGen::new(seed),
+            stateless_ids: IdGen::new(seed ^ STATELESS_SEED),
             accounts: BTreeMap::new(),
             faults: Faults::new(seed),
         }
@@ -325,6 +337,7 @@ impl World {
             ids,
             accounts,
             faults,
+            ..
         } = self;
         for (account_id, account) in accounts.iter_mut() {
             for (region_name, region) in account.regions.iter_mut() {

@@ -152,15 +152,28 @@ pub async fn create(
             zs.zone, zs.public, zs.private
         ));
     }
-    for ng in config
+    let all_groups: Vec<(NodeGroup, bool)> = config
         .node_groups()
         .iter()
-        .chain(config.managed_node_groups())
-    {
+        .map(|ng| (ng.clone(), false))
+        .chain(
+            config
+                .managed_node_groups()
+                .iter()
+                .map(|ng| (ng.clone(), true)),
+        )
+        .collect();
+    for (ng, managed) in &all_groups {
+        let ami = if *managed {
+            // EKS picks a managed nodegroup's AMI; eksctl prints nothing for it.
+            ng.ami.clone().unwrap_or_default()
+        } else {
+            unmanaged_ami(&aws, ng, &version, out).await
+        };
         out.info(format!(
             "nodegroup {:?} will use {:?} [{}/{version}]",
             ng.name.as_deref().unwrap_or_default(),
-            ng.ami.as_deref().unwrap_or_default(),
+            ami,
             ng.ami_family.as_deref().unwrap_or_default()
         ));
     }
@@ -381,6 +394,27 @@ pub async fn create(
 const INSTANCE_ROLE_OUTPUT: &str = "InstanceRoleARN";
 
 /// eksctl's `WaitForNodes` for one nodegroup: at least its `minSize` nodes Ready.
+/// The AMI of an unmanaged nodegroup: its `ami` when it names one, else (`auto`, `auto-ssm` or
+/// nothing) the EKS-optimised AMI of its family from SSM's public parameters, as eksctl resolves it.
+/// A failed lookup is a warning and an empty AMI: the nodegroup stack resolves the parameter itself.
+async fn unmanaged_ami(aws: &Aws, ng: &NodeGroup, version: &str, out: &mut Output<'_>) -> String {
+    match ng.ami.as_deref() {
+        Some(ami) if !matches!(ami, "" | "auto" | "auto-ssm") => return ami.to_owned(),
+        _ => {}
+    }
+    let parameter = templates::ami_parameter(ng, version);
+    match crate::ssm::get_parameter(aws, &parameter).await {
+        Ok(ami) => ami,
+        Err(e) => {
+            out.warning(format!(
+                "could not look up the AMI for nodegroup {:?} in SSM parameter {parameter:?}: {e}",
+                ng.name.as_deref().unwrap_or_default()
+            ));
+            String::new()
+        }
+    }
+}
+
 async fn wait_for_nodegroup(
     ctx: &Context,
     g: &GlobalArgs,

@@ -137,9 +137,10 @@ pub fn stack(w: &mut Writer, s: &Stack) {
     w.leaf("StackId", &s.id);
     w.leaf("StackName", &s.name);
     w.opt_leaf("Description", s.template.description.as_deref());
-    w.members("Parameters", s.shown_parameters(), |w, (k, v)| {
+    w.members("Parameters", s.shown_parameters(), |w, (k, v, resolved)| {
         w.leaf("ParameterKey", &k);
         w.leaf("ParameterValue", &v);
+        w.opt_leaf("ResolvedValue", resolved.as_deref());
     });
     w.leaf("CreationTime", &s.creation_time.iso8601_millis());
     w.opt_leaf(

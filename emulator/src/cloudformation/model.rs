@@ -277,6 +277,9 @@ pub struct Previous {
     pub template: Template,
     /// Parameter values.
     pub parameters: BTreeMap<String, String>,
+    /// The SSM values of `AWS::SSM::Parameter::Value<…>` parameters.
+    #[serde(default)]
+    pub resolved_parameters: BTreeMap<String, String>,
     /// Condition values.
     pub conditions: BTreeMap<String, bool>,
     /// Tags.
@@ -298,8 +301,13 @@ pub struct Stack {
     pub template_body: String,
     /// The parsed template.
     pub template: Template,
-    /// Parameter values (defaults applied).
+    /// Parameter values (defaults applied); for `AWS::SSM::Parameter::Value<…>` parameters, the
+    /// SSM parameter's name.
     pub parameters: BTreeMap<String, String>,
+    /// The values of the SSM parameters that `AWS::SSM::Parameter::Value<…>` parameters name, as
+    /// fetched when the stack was created or last updated (`ResolvedValue`).
+    #[serde(default)]
+    pub resolved_parameters: BTreeMap<String, String>,
     /// Condition values.
     pub conditions: BTreeMap<String, bool>,
     /// Acknowledged capabilities.
@@ -622,9 +630,47 @@ impl Resolver for ImportsOnly<'_> {
 struct Checked {
     template: Template,
     parameters: BTreeMap<String, String>,
+    resolved_parameters: BTreeMap<String, String>,
     conditions: BTreeMap<String, bool>,
     graph: BTreeMap<String, BTreeSet<String>>,
     imports: BTreeSet<String>,
+}
+
+/// The values of the SSM parameters named by `AWS::SSM::Parameter::Value<…>` parameters, fetched from
+/// AWS's public parameters in `region`; names that are not parameters fail as in CloudFormation.
+fn fetch_ssm_parameters(
+    template: &Template,
+    parameters: &BTreeMap<String, String>,
+    region: &str,
+) -> Result<BTreeMap<String, String>, TemplateError> {
+    let mut resolved = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (key, decl) in &template.parameters {
+        let Some(name) = parameters.get(key).filter(|_| decl.is_ssm()) else {
+            continue;
+        };
+        match crate::ssm::model::public_parameter(region, name) {
+            Some(p) => {
+                resolved.insert(key.clone(), p.value);
+            }
+            None => missing.push(name.clone()),
+        }
+    }
+    if missing.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(TemplateError::UnfetchableParameters(missing))
+    }
+}
+
+/// The values `Ref` gives: the parameters, with SSM-typed ones replaced by what they resolved to.
+fn effective_parameters(
+    parameters: &BTreeMap<String, String>,
+    resolved: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut effective = parameters.clone();
+    effective.extend(resolved.iter().map(|(k, v)| (k.clone(), v.clone())));
+    effective
 }
 
 fn check_template(
@@ -638,7 +684,9 @@ fn check_template(
 ) -> Result<Checked, CfnError> {
     let template = Template::parse(body)?;
     let parameters = template.resolve_parameters(given, use_previous, previous)?;
-    let conditions = template.evaluate_conditions(pseudo, &parameters)?;
+    let resolved_parameters = fetch_ssm_parameters(&template, &parameters, &pseudo.region)?;
+    let effective = effective_parameters(&parameters, &resolved_parameters);
+    let conditions = template.evaluate_conditions(pseudo, &effective)?;
     let graph = template.dependencies(&conditions)?;
     for (res, attr) in template.get_atts() {
         let kind = template.resources.get(&res).map(|r| r.kind.as_str());
@@ -665,7 +713,7 @@ fn check_template(
     let eval = Evaluator {
         template: &template,
         pseudo,
-        parameters: &parameters,
+        parameters: &effective,
         conditions: &conditions,
         resolver: &resolver,
     };
@@ -685,6 +733,7 @@ fn check_template(
     Ok(Checked {
         template,
         parameters,
+        resolved_parameters,
         conditions,
         graph,
         imports,
@@ -804,6 +853,7 @@ impl CfnRegion {
             template_body: new.template_body,
             template: checked.template,
             parameters: checked.parameters,
+            resolved_parameters: checked.resolved_parameters,
             conditions: checked.conditions,
             capabilities: new.capabilities,
             tags: new.tags,
@@ -880,6 +930,7 @@ impl CfnRegion {
         let tags = update.tags.clone().unwrap_or_else(|| stack.tags.clone());
         if checked.template.root == stack.template.root
             && checked.parameters == stack.parameters
+            && checked.resolved_parameters == stack.resolved_parameters
             && tags == stack.tags
         {
             return Err(CfnError::NoUpdates);
@@ -889,6 +940,10 @@ impl CfnRegion {
             template_body: std::mem::replace(&mut stack.template_body, body),
             template: std::mem::replace(&mut stack.template, checked.template),
             parameters: std::mem::replace(&mut stack.parameters, checked.parameters),
+            resolved_parameters: std::mem::replace(
+                &mut stack.resolved_parameters,
+                checked.resolved_parameters,
+            ),
             conditions: std::mem::replace(&mut stack.conditions, checked.conditions),
             tags: std::mem::replace(&mut stack.tags, tags),
             imports: std::mem::replace(&mut stack.imports, checked.imports),
@@ -1105,14 +1160,19 @@ impl Stack {
         }
     }
 
-    /// Parameters as DescribeStacks shows them (`****` for `NoEcho`).
+    /// Parameters as DescribeStacks shows them: key, value (`****` for `NoEcho`) and, for SSM-typed
+    /// parameters, the `ResolvedValue`.
     #[must_use]
-    pub fn shown_parameters(&self) -> Vec<(String, String)> {
+    pub fn shown_parameters(&self) -> Vec<(String, String, Option<String>)> {
         self.parameters
             .iter()
             .map(|(k, v)| {
                 let hidden = self.template.parameters.get(k).is_some_and(|d| d.no_echo);
-                (k.clone(), if hidden { "****".into() } else { v.clone() })
+                (
+                    k.clone(),
+                    if hidden { "****".into() } else { v.clone() },
+                    self.resolved_parameters.get(k).cloned(),
+                )
             })
             .collect()
     }
@@ -1235,10 +1295,11 @@ impl Stack {
             exports,
             kinds: &self.template,
         };
+        let parameters = effective_parameters(&self.parameters, &self.resolved_parameters);
         let eval = Evaluator {
             template: &self.template,
             pseudo: &pseudo,
-            parameters: &self.parameters,
+            parameters: &parameters,
             conditions: &self.conditions,
             resolver: &resolver,
         };
@@ -1258,10 +1319,11 @@ impl Stack {
             exports,
             kinds: &self.template,
         };
+        let parameters = effective_parameters(&self.parameters, &self.resolved_parameters);
         let eval = Evaluator {
             template: &self.template,
             pseudo: &pseudo,
-            parameters: &self.parameters,
+            parameters: &parameters,
             conditions: &self.conditions,
             resolver: &resolver,
         };
@@ -2004,6 +2066,7 @@ fn finish_phase(
                 stack.template_body = previous.template_body;
                 stack.template = previous.template;
                 stack.parameters = previous.parameters;
+                stack.resolved_parameters = previous.resolved_parameters;
                 stack.conditions = previous.conditions;
                 stack.tags = previous.tags;
                 stack.imports = previous.imports;
@@ -2826,6 +2889,82 @@ mod tests {
         h.delete("a").unwrap();
         h.run(10);
         assert!(h.cfn.find("a").is_none());
+    }
+
+    #[test]
+    fn ssm_parameter_types_resolve_to_the_parameter_value_and_unknown_names_fail() {
+        const AL2023: &str = "/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended/image_id";
+        const AL2: &str = "/aws/service/eks/optimized-ami/1.33/amazon-linux-2/recommended/image_id";
+        let mut h = Harness::new();
+        let template = |default: &str| {
+            json!({
+                "Parameters": {"AmiId": {
+                    "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+                    "Default": default
+                }},
+                "Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+                "Outputs": {"Ami": {"Value": {"Ref": "AmiId"}}}
+            })
+        };
+        let ami = crate::ssm::model::image_id("us-west-2", AL2023);
+        h.create("ami", &template(AL2023), OnFailure::Rollback)
+            .unwrap();
+        h.run(10);
+        let stack = h.stack("ami");
+        assert_eq!(stack.status, StackStatus::CreateComplete);
+        assert_eq!(stack.outputs[0].value, ami);
+        assert_eq!(
+            stack.shown_parameters(),
+            [("AmiId".to_owned(), AL2023.to_owned(), Some(ami.clone()))]
+        );
+
+        // UsePreviousValue keeps the name, and the value is fetched again.
+        let env = h.env();
+        let err = h
+            .cfn
+            .update_stack(
+                &env,
+                &mut h.ids,
+                StackUpdate {
+                    stack: "ami".into(),
+                    use_previous: vec!["AmiId".into()],
+                    ..StackUpdate::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(err, CfnError::NoUpdates);
+        let env = h.env();
+        h.cfn
+            .update_stack(
+                &env,
+                &mut h.ids,
+                StackUpdate {
+                    stack: "ami".into(),
+                    parameters: vec![("AmiId".into(), AL2.into())],
+                    ..StackUpdate::default()
+                },
+            )
+            .unwrap();
+        h.run(10);
+        let stack = h.stack("ami");
+        assert_eq!(stack.status, StackStatus::UpdateComplete);
+        assert_eq!(
+            stack.outputs[0].value,
+            crate::ssm::model::image_id("us-west-2", AL2)
+        );
+
+        let err = h
+            .create("nope", &template("/no/such/parameter"), OnFailure::Rollback)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unable to fetch parameters [/no/such/parameter] from parameter store for this account."
+        );
+        assert_eq!(
+            crate::wire::error::AwsError::from(err).code,
+            "ValidationError"
+        );
+        assert!(h.cfn.find("nope").is_none());
     }
 
     #[test]

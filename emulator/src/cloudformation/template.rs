@@ -113,6 +113,9 @@ pub enum TemplateError {
     /// A `Number` parameter whose value is not a number.
     #[error("Parameter '{0}' must be a number")]
     NotANumber(String),
+    /// `AWS::SSM::Parameter::Value<…>` parameters naming no SSM parameter (real CloudFormation text).
+    #[error("Unable to fetch parameters [{}] from parameter store for this account.", .0.join(","))]
+    UnfetchableParameters(Vec<String>),
     /// A value outside `MinLength`/`MaxLength`/`MinValue`/`MaxValue`.
     #[error("Parameter '{name}' {constraint}")]
     Constraint { name: String, constraint: String },
@@ -230,6 +233,13 @@ pub struct ParameterDecl {
 }
 
 impl ParameterDecl {
+    /// Whether the value is the name of an SSM parameter whose value `Ref` gives
+    /// (`AWS::SSM::Parameter::Value<…>`).
+    #[must_use]
+    pub fn is_ssm(&self) -> bool {
+        self.kind.starts_with("AWS::SSM::Parameter::Value<")
+    }
+
     /// Whether `Ref` gives a list (`CommaDelimitedList`, `List<…>`).
     #[must_use]
     pub fn is_list(&self) -> bool {

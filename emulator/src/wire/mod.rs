@@ -6,7 +6,8 @@
 //!   request ─▶ scope (service, region, access key) ─▶ RequestContext
 //!                 ├─ eks ─────────────▶ restJson1:  path + JSON body  ─▶ eks::route
 //!                 ├─ sts, iam, cfn ───▶ awsQuery:   form → QueryRequest ─▶ <svc>::handle ─▶ XML envelope
-//!                 └─ ec2 ─────────────▶ ec2Query:   form → QueryRequest ─▶ ec2::handle   ─▶ EC2 XML
+//!                 ├─ ec2 ─────────────▶ ec2Query:   form → QueryRequest ─▶ ec2::handle   ─▶ EC2 XML
+//!                 └─ ssm ─────────────▶ awsJson1.1: X-Amz-Target + JSON  ─▶ ssm::handle   ─▶ JSON
 //! ```
 //!
 //! Before a request reaches its service, `--strict-auth` verifies its signature (`verify.rs`) and
@@ -51,6 +52,8 @@ pub enum Service {
     CloudFormation,
     /// Amazon EC2 (ec2Query).
     Ec2,
+    /// AWS Systems Manager Parameter Store (awsJson1.1; public parameters only).
+    Ssm,
 }
 
 impl Service {
@@ -63,11 +66,12 @@ impl Service {
             "iam" => Some(Self::Iam),
             "cloudformation" => Some(Self::CloudFormation),
             "ec2" => Some(Self::Ec2),
+            "ssm" => Some(Self::Ssm),
             _ => None,
         }
     }
 
-    /// Its SigV4 signing name (`eks`, `sts`, `iam`, `cloudformation`, `ec2`).
+    /// Its SigV4 signing name (`eks`, `sts`, `iam`, `cloudformation`, `ec2`, `ssm`).
     #[must_use]
     pub fn signing_name(self) -> &'static str {
         match self {
@@ -76,7 +80,14 @@ impl Service {
             Self::Iam => "iam",
             Self::CloudFormation => "cloudformation",
             Self::Ec2 => "ec2",
+            Self::Ssm => "ssm",
         }
+    }
+
+    /// Whether it speaks a query protocol (awsQuery or ec2Query): `Action` in a form.
+    #[must_use]
+    pub fn is_query(self) -> bool {
+        !matches!(self, Self::Eks | Self::Ssm)
     }
 
     /// From a query-protocol action, for requests that carry no credential scope.
@@ -155,6 +166,9 @@ fn service_from_shape(
     if matches!(first, "clusters" | "cluster-versions" | "tags" | "addons") {
         return Some(Service::Eks);
     }
+    if crate::ssm::target_operation(headers).is_some() {
+        return Some(Service::Ssm);
+    }
     if is_form(headers) || method == Method::GET {
         return Service::from_action(&query_request(method, query, body).action);
     }
@@ -165,7 +179,7 @@ fn service_from_shape(
 /// serves several services, so AWS has no such message.
 fn unknown_service(name: Option<&str>, form: bool, request_id: &str) -> Response {
     let message = match name {
-        Some(name) => format!("The service '{name}' is not emulated here; this endpoint serves eks, cloudformation, iam, sts and ec2."),
+        Some(name) => format!("The service '{name}' is not emulated here; this endpoint serves eks, cloudformation, iam, sts, ec2 and ssm."),
         None => "Could not tell which AWS service this request is for: sign it with SigV4 (any credentials do).".to_owned(),
     };
     let err = AwsError::new(
@@ -184,10 +198,10 @@ fn unknown_service(name: Option<&str>, form: bool, request_id: &str) -> Response
 /// hands the request to that service in its protocol.
 pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let request_id = emulator.with_world(|world, _| world.ids.request_id());
     let body: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => {
+            let request_id = emulator.with_world(|world, _| world.ids.request_id());
             let err = AwsError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
@@ -199,6 +213,22 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
     let query = parts.uri.query();
     let path = parts.uri.path();
     let scope = credential_scope(&parts.headers, query);
+    let shape_service = scope
+        .is_none()
+        .then(|| service_from_shape(&parts.method, path, query, &parts.headers, &body))
+        .flatten();
+    // SSM is stateless: its request ids come from their own stream (see `World::stateless_ids`).
+    let stateless = match &scope {
+        Some(s) => Service::from_signing_name(&s.service) == Some(Service::Ssm),
+        None => shape_service == Some(Service::Ssm),
+    };
+    let request_id = emulator.with_world(|world, _| {
+        if stateless {
+            world.stateless_ids.request_id()
+        } else {
+            world.ids.request_id()
+        }
+    });
     let service = match &scope {
         Some(scope) => match Service::from_signing_name(&scope.service) {
             Some(service) => Some(service),
@@ -208,7 +238,7 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
                 return with_request_id(response, &request_id);
             }
         },
-        None => service_from_shape(&parts.method, path, query, &parts.headers, &body),
+        None => shape_service,
     };
     let Some(service) = service else {
         return with_request_id(
@@ -247,8 +277,16 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
             return with_request_id(error_response(service, &err, &request_id), &request_id);
         }
     }
-    let form = (service != Service::Eks).then(|| query_request(&parts.method, query, &body));
-    let op = operation::operation_name(service, &parts.method, path, form.as_ref());
+    let form = service
+        .is_query()
+        .then(|| query_request(&parts.method, query, &body));
+    let op = if service == Service::Ssm {
+        crate::ssm::target_operation(&parts.headers)
+            .unwrap_or(operation::UNKNOWN_OPERATION)
+            .to_owned()
+    } else {
+        operation::operation_name(service, &parts.method, path, form.as_ref())
+    };
     if let Some((err, fault)) = crate::faults::inject(&emulator, service, &op).await {
         let response = error_response(service, &err, &request_id);
         return with_request_id(crate::faults::mark(response, &fault), &request_id);
@@ -260,12 +298,13 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
         Service::Iam => crate::iam::handle(&emulator, &ctx, &form),
         Service::CloudFormation => crate::cloudformation::handle(&emulator, &ctx, &form),
         Service::Ec2 => crate::ec2::handle(&emulator, &ctx, &form),
+        Service::Ssm => crate::ssm::handle(&ctx, &parts.headers, &body),
     };
     with_request_id(response, &request_id)
 }
 
 /// An error in `service`'s protocol: restJson1 for EKS, the awsQuery envelope with the service's
-/// namespace for CloudFormation, IAM and STS, EC2's own XML.
+/// namespace for CloudFormation, IAM and STS, EC2's own XML, awsJson1.1 for SSM.
 #[must_use]
 pub fn error_response(service: Service, err: &AwsError, request_id: &str) -> Response {
     match service {
@@ -274,6 +313,7 @@ pub fn error_response(service: Service, err: &AwsError, request_id: &str) -> Res
         Service::Iam => err.to_query_xml(crate::iam::XMLNS, request_id),
         Service::CloudFormation => err.to_query_xml(crate::cloudformation::XMLNS, request_id),
         Service::Ec2 => err.to_ec2_xml(request_id),
+        Service::Ssm => crate::ssm::error_response(err),
     }
 }
 

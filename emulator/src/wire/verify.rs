@@ -95,7 +95,7 @@ impl AuthFailure {
     /// `…Exception` codes, the query services their bare codes, EC2 its `AuthFailure`.
     #[must_use]
     pub fn to_aws_error(&self, service: Service) -> AwsError {
-        let json = service == Service::Eks;
+        let json = matches!(service, Service::Eks | Service::Ssm);
         let ec2 = service == Service::Ec2;
         let (status, code, message): (StatusCode, &'static str, String) = match self {
             Self::Missing => (
