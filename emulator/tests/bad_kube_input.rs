@@ -103,6 +103,24 @@ async fn emulator_with_a_cluster() -> Emulator {
     emu
 }
 
+/// A runtime, an emulator with cluster `c1` ACTIVE, and a fresh bearer token for it.
+fn fixture() -> (tokio::runtime::Runtime, Emulator, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let emu = runtime.block_on(emulator_with_a_cluster());
+    let token = eks_emulator::k8s::auth::make_token(
+        "http://127.0.0.1:4566",
+        REGION,
+        CLUSTER,
+        "AKIDTEST",
+        "secret",
+        eks_emulator::clock::wall_now(),
+    );
+    (runtime, emu, token)
+}
+
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("nginx".to_owned()),
@@ -350,16 +368,7 @@ proptest! {
 
     #[test]
     fn random_kubernetes_requests_never_panic_or_5xx(cases in prop::collection::vec(case(), 1..8)) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let emu = runtime.block_on(emulator_with_a_cluster());
-        let token = eks_emulator::k8s::auth::make_token(
-            "http://127.0.0.1:4566",
-            REGION,
-            CLUSTER,
-            "AKIDTEST",
-            "secret",
-            eks_emulator::clock::wall_now(),
-        );
+        let (runtime, emu, token) = fixture();
         for case in &cases {
             let (status, body) = runtime.block_on(send(&emu, &token, case));
             prop_assert!(
@@ -380,19 +389,7 @@ proptest! {
 /// The setup really yields a working cluster: the property above is not vacuous.
 #[test]
 fn the_cluster_under_test_answers_with_its_namespaces() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let emu = runtime.block_on(emulator_with_a_cluster());
-    let token = eks_emulator::k8s::auth::make_token(
-        "http://127.0.0.1:4566",
-        REGION,
-        CLUSTER,
-        "AKIDTEST",
-        "secret",
-        eks_emulator::clock::wall_now(),
-    );
+    let (runtime, emu, token) = fixture();
     let case = Case {
         method: "GET",
         path: format!("/k8s/{REGION}/{CLUSTER}/api/v1/namespaces"),
@@ -420,19 +417,7 @@ fn the_cluster_under_test_answers_with_its_namespaces() {
 /// apply creating an object from a body that is not an object. Both are 400 `Status`es now.
 #[test]
 fn bodies_that_are_not_objects_are_bad_requests() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let emu = runtime.block_on(emulator_with_a_cluster());
-    let token = eks_emulator::k8s::auth::make_token(
-        "http://127.0.0.1:4566",
-        REGION,
-        CLUSTER,
-        "AKIDTEST",
-        "secret",
-        eks_emulator::clock::wall_now(),
-    );
+    let (runtime, emu, token) = fixture();
     let pods = format!("/k8s/{REGION}/{CLUSTER}/api/v1/namespaces/default/pods");
     for (method, path, query, content_type, body) in [
         (
