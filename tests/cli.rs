@@ -1121,6 +1121,38 @@ async fn create_cluster_warns_when_the_ami_lookup_fails() {
     );
 }
 
+/// The seed page's config file with `ng-1` as a managed nodegroup: the nodes come up through
+/// EKS, then both profiles, then coredns leaves the EC2 nodes for Fargate.
+#[tokio::test]
+async fn create_cluster_from_the_seed_config_with_a_managed_nodegroup() {
+    let h = Harness::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster-fargate-managed.yaml");
+    std::fs::write(
+        &file,
+        SEED_CLUSTER.replace("\nnodeGroups:\n", "\nmanagedNodeGroups:\n"),
+    )
+    .unwrap();
+    let file = file.to_string_lossy().into_owned();
+    h.check(
+        "seed_create_cluster_file_managed",
+        &["create", "cluster", "-f", &file],
+    )
+    .await;
+    h.check(
+        "seed_create_cluster_file_managed_profiles",
+        &[
+            "get",
+            "fargateprofile",
+            "--cluster",
+            "fargate-cluster",
+            "--region",
+            REGION,
+        ],
+    )
+    .await;
+}
+
 /// `create cluster --fargate` with a generated name, and a verbose run with a managed nodegroup.
 #[tokio::test]
 async fn create_cluster() {
