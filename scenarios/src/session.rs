@@ -537,19 +537,12 @@ impl Session {
     /// An error other than "not found".
     pub async fn status(&mut self, subject: &Subject) -> Result<String, String> {
         use ekscli::aws::{code, describe};
-        let not_found = |c: Option<&str>| c == Some("ResourceNotFoundException");
         match subject {
             Subject::Cluster { region, name } => {
                 let c = self.clients(region).await;
-                match c.eks.describe_cluster().name(name).send().await {
-                    Ok(out) => Ok(out
-                        .cluster()
-                        .and_then(|c| c.status())
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default()),
-                    Err(e) if not_found(code(&e)) => Ok(GONE.into()),
-                    Err(e) => Err(describe(&e)),
-                }
+                eks_status(c.eks.describe_cluster().name(name).send().await, |out| {
+                    out.cluster()?.status().map(|s| s.as_str().to_owned())
+                })
             }
             Subject::FargateProfile {
                 region,
@@ -557,22 +550,18 @@ impl Session {
                 name,
             } => {
                 let c = self.clients(region).await;
-                match c
+                let result = c
                     .eks
                     .describe_fargate_profile()
                     .cluster_name(cluster)
                     .fargate_profile_name(name)
                     .send()
-                    .await
-                {
-                    Ok(out) => Ok(out
-                        .fargate_profile()
-                        .and_then(|p| p.status())
+                    .await;
+                eks_status(result, |out| {
+                    out.fargate_profile()?
+                        .status()
                         .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default()),
-                    Err(e) if not_found(code(&e)) => Ok(GONE.into()),
-                    Err(e) => Err(describe(&e)),
-                }
+                })
             }
             Subject::Nodegroup {
                 region,
@@ -580,22 +569,16 @@ impl Session {
                 name,
             } => {
                 let c = self.clients(region).await;
-                match c
+                let result = c
                     .eks
                     .describe_nodegroup()
                     .cluster_name(cluster)
                     .nodegroup_name(name)
                     .send()
-                    .await
-                {
-                    Ok(out) => Ok(out
-                        .nodegroup()
-                        .and_then(|n| n.status())
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default()),
-                    Err(e) if not_found(code(&e)) => Ok(GONE.into()),
-                    Err(e) => Err(describe(&e)),
-                }
+                    .await;
+                eks_status(result, |out| {
+                    out.nodegroup()?.status().map(|s| s.as_str().to_owned())
+                })
             }
             Subject::Stack { region, name } => {
                 let c = self.clients(region).await;
@@ -1153,6 +1136,22 @@ impl CurrentContext {
                 .to_owned(),
             auth,
         })
+    }
+}
+
+/// The status an EKS `Describe…` call reports (`status_of` reads it from the output), or [`GONE`]
+/// when EKS answers `ResourceNotFoundException`.
+fn eks_status<T, E>(
+    result: Result<T, E>,
+    status_of: impl FnOnce(&T) -> Option<String>,
+) -> Result<String, String>
+where
+    E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(out) => Ok(status_of(&out).unwrap_or_default()),
+        Err(e) if ekscli::aws::code(&e) == Some("ResourceNotFoundException") => Ok(GONE.into()),
+        Err(e) => Err(ekscli::aws::describe(&e)),
     }
 }
 
