@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::cluster::Kube;
 use super::kinds::Kind;
-use super::store::{key, time};
+use super::store::{key, key_of, time};
 
 /// `Normal` or `Warning`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,19 +47,20 @@ pub fn record(
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_owned());
-    // Events are named `<object>.<hex nanos>`: look only at this object's.
+    // Events are named `<object>.<hex nanos>`: the first of this object's that says the same.
     let prefix = key(
         Some(&namespace),
         &format!("{}.", involved.name.as_deref().unwrap_or_default()),
     );
+    let identity = (
+        involved.uid.clone().unwrap_or_default(),
+        involved.field_path.clone().unwrap_or_default(),
+        reason.to_owned(),
+        message.to_owned(),
+    );
     let existing =
-        k.c.with_key_prefix::<Event>(prefix)
-            .find(|e| {
-                e.involved_object.uid == involved.uid
-                    && e.involved_object.field_path == involved.field_path
-                    && e.reason.as_deref() == Some(reason)
-                    && e.message.as_deref() == Some(message)
-            })
+        k.c.at::<Event>(k.c.index.events.get(&identity))
+            .find(|e| key_of(*e).starts_with(&prefix))
             .cloned();
     if let Some(mut event) = existing {
         event.count = Some(event.count.unwrap_or(1) + 1);

@@ -196,8 +196,7 @@ fn pod_ip(k: &mut Kube<'_>, pod: &Pod, node: &Node) -> Option<String> {
             },
             |s| s.cidr.clone(),
         );
-    let used = nodes::used_ips(k);
-    nodes::pick_ip(&cidr, k.ids, &used)
+    nodes::pick_ip(&cidr, k.ids, |ip| nodes::ip_in_use(k.c, ip))
 }
 
 fn start(k: &mut Kube<'_>, mut pod: Pod) {

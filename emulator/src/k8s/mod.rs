@@ -9,7 +9,7 @@
 //!                                             └▶ api.rs (verbs, generic over kinds.rs)
 //!                                                  │  admission.rs (defaults, Fargate mutation)
 //!                                                  ▼
-//!   store.rs (objects, resourceVersions, change log) ◀── cluster.rs (control loop on the clock)
+//!   store.rs (objects, resourceVersions, change log, index.rs) ◀── cluster.rs (control loop on the clock)
 //!        │                                                  ├ stages.rs/kubelet.rs (pod steps)
 //!        └▶ watch.rs (streams) ◀─ hub.rs (wake-ups)         ├ scheduler.rs + fargate.rs (both schedulers)
 //!                                                           ├ workloads.rs (deployments, rs, ds, gc)
@@ -28,6 +28,7 @@ pub mod events;
 pub mod facts;
 pub mod fargate;
 mod hub;
+pub mod index;
 pub mod kinds;
 pub mod kubelet;
 pub mod nodes;

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::cluster::{from_json, Kube};
 use super::facts::{ClusterFacts, NodegroupFacts, NodegroupPhase, Subnet};
-use super::store::{name_of, time};
+use super::store::{name_of, time, KubeCluster};
 use crate::clock::Timestamp;
 use crate::ids::IdGen;
 
@@ -51,7 +51,7 @@ pub fn cidr_contains(cidr: &str, ip: &str) -> bool {
 }
 
 /// A free address of `cidr` (AWS keeps the first four and the last), drawn from the seeded ids.
-pub fn pick_ip(cidr: &str, ids: &mut IdGen, used: &BTreeSet<String>) -> Option<String> {
+pub fn pick_ip(cidr: &str, ids: &mut IdGen, in_use: impl Fn(&str) -> bool) -> Option<String> {
     let (net, prefix) = parse_cidr(cidr)?;
     let size = 1u64 << (32 - prefix.min(30));
     let usable = u32::try_from(size.saturating_sub(5))
@@ -59,29 +59,22 @@ pub fn pick_ip(cidr: &str, ids: &mut IdGen, used: &BTreeSet<String>) -> Option<S
         .filter(|n| *n > 0)?;
     for _ in 0..64 {
         let ip = Ipv4Addr::from(net + 4 + ids.below(usable)).to_string();
-        if !used.contains(&ip) {
+        if !in_use(&ip) {
             return Some(ip);
         }
     }
     None
 }
 
-/// Every IP in use by a node or pod of the cluster.
+/// Whether a node or pod of the cluster uses `ip`, or a Fargate pod's capacity is being provisioned
+/// with it.
 #[must_use]
-pub fn used_ips(k: &Kube<'_>) -> BTreeSet<String> {
-    let mut used: BTreeSet<String> =
-        k.c.all::<Node>()
-            .filter_map(|n| internal_ip(n).map(str::to_owned))
-            .collect();
-    used.extend(
-        k.c.all::<Pod>()
-            .filter_map(|p| p.status.as_ref()?.pod_ip.clone()),
-    );
-    used.extend(k.c.steps.0.iter().filter_map(|d| match &d.step {
-        super::stages::Step::FargateBind { ip, .. } => Some(ip.clone()),
-        _ => None,
-    }));
-    used
+pub fn ip_in_use(c: &KubeCluster, ip: &str) -> bool {
+    c.index.ips.contains_key(ip)
+        || c.steps.0.iter().any(|d| match &d.step {
+            super::stages::Step::FargateBind { ip: taken, .. } => taken == ip,
+            _ => false,
+        })
 }
 
 /// A node's InternalIP.
@@ -283,11 +276,7 @@ pub fn is_fargate(node: &Node) -> bool {
 
 /// Removes a node and force-deletes the pods bound to it.
 pub fn remove_node(k: &mut Kube<'_>, name: &str) {
-    let bound: Vec<Pod> =
-        k.c.all::<Pod>()
-            .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name))
-            .cloned()
-            .collect();
+    let bound: Vec<Pod> = k.c.pods_on_node(name).cloned().collect();
     for pod in bound {
         if let Some(uid) = &pod.metadata.uid {
             k.c.steps.cancel(uid);
@@ -300,30 +289,19 @@ pub fn remove_node(k: &mut Kube<'_>, name: &str) {
 /// Makes the EC2 nodes match the nodegroups: one per desired instance of a serving nodegroup.
 pub fn sync(k: &mut Kube<'_>) {
     let facts = k.facts;
-    let orphans: Vec<String> =
-        k.c.all::<Node>()
-            .filter(|node| {
-                node.metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(NODEGROUP_LABEL))
-                    .is_some_and(|group| !facts.nodegroups.iter().any(|ng| &ng.name == group))
-            })
-            .map(|node| name_of(&node.metadata).to_owned())
+    let orphans: BTreeSet<String> =
+        k.c.index
+            .nodes_by_group
+            .iter()
+            .filter(|(group, _)| !facts.nodegroups.iter().any(|ng| &ng.name == *group))
+            .flat_map(|(_, names)| names.iter().cloned())
             .collect();
     for name in orphans {
         remove_node(k, &name);
     }
     for ng in &facts.nodegroups {
         let mut existing: Vec<Node> =
-            k.c.all::<Node>()
-                .filter(|n| {
-                    n.metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get(NODEGROUP_LABEL))
-                        == Some(&ng.name)
-                })
+            k.c.at::<Node>(k.c.index.nodes_by_group.get(&ng.name))
                 .cloned()
                 .collect();
         existing.sort_by_key(|n| {
@@ -347,8 +325,7 @@ pub fn sync(k: &mut Kube<'_>) {
                 break;
             }
             let subnet = &ng.subnets[index % ng.subnets.len()];
-            let used = used_ips(k);
-            let Some(ip) = pick_ip(&subnet.cidr, k.ids, &used) else {
+            let Some(ip) = pick_ip(&subnet.cidr, k.ids, |ip| ip_in_use(k.c, ip)) else {
                 break;
             };
             let now = k.now;
@@ -360,18 +337,19 @@ pub fn sync(k: &mut Kube<'_>) {
 
 /// Removes Fargate nodes whose pod is gone.
 pub fn remove_idle_fargate_nodes(k: &mut Kube<'_>) {
-    let busy: BTreeSet<&str> =
-        k.c.all::<Pod>()
-            .filter_map(|p| p.spec.as_ref()?.node_name.as_deref())
-            .collect();
-    let idle: Vec<String> =
-        k.c.all::<Node>()
-            .filter(|n| is_fargate(n) && !busy.contains(name_of(&n.metadata)))
-            .map(|n| name_of(&n.metadata).to_owned())
-            .collect();
+    // Every node without pods was written or left by a pod since the last look: check only those.
+    let candidates = std::mem::take(&mut k.c.index.idle_candidates);
+    let idle: Vec<String> = candidates
+        .into_iter()
+        .filter(|name| {
+            k.c.get::<Node>(None, name).is_some_and(is_fargate)
+                && !k.c.index.pods_by_node.contains_key(name)
+        })
+        .collect();
     for name in idle {
         k.c.remove::<Node>(None, &name);
     }
+    k.c.index.idle_candidates.clear();
 }
 
 #[cfg(test)]
@@ -383,12 +361,12 @@ mod tests {
         let mut ids = IdGen::new(0);
         let mut used = BTreeSet::new();
         for _ in 0..20 {
-            let ip = pick_ip("192.168.96.0/19", &mut ids, &used).unwrap();
+            let ip = pick_ip("192.168.96.0/19", &mut ids, |ip| used.contains(ip)).unwrap();
             assert!(cidr_contains("192.168.96.0/19", &ip), "{ip}");
             assert!(!used.contains(&ip));
             used.insert(ip);
         }
         assert!(!cidr_contains("192.168.96.0/19", "192.168.128.1"));
-        assert_eq!(pick_ip("nonsense", &mut ids, &used), None);
+        assert_eq!(pick_ip("nonsense", &mut ids, |_| false), None);
     }
 }

@@ -24,28 +24,12 @@ use super::store::{name_of, uid_of};
 
 /// Schedules every pod waiting for a node, and starts pods bound by their creator.
 pub fn schedule(k: &mut Kube<'_>) {
-    if !k.c.reported.is_empty() {
-        let live: std::collections::BTreeSet<&str> =
-            k.c.all::<Pod>().map(|p| uid_of(&p.metadata)).collect();
-        let gone: Vec<String> =
-            k.c.reported
-                .keys()
-                .filter(|uid| !live.contains(uid.as_str()))
-                .cloned()
-                .collect();
-        for uid in gone {
-            k.c.reported.remove(&uid);
-        }
-    }
+    // Pods leave `reported` with the pod (store.rs); the pending index holds what may need a node.
     let stepping: std::collections::BTreeSet<&str> =
         k.c.steps.0.iter().map(|d| d.uid.as_str()).collect();
     let waiting: Vec<Pod> =
-        k.c.all::<Pod>()
-            .filter(|p| {
-                p.metadata.deletion_timestamp.is_none()
-                    && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending")
-                    && !stepping.contains(uid_of(&p.metadata))
-            })
+        k.c.at::<Pod>(Some(&k.c.index.pending))
+            .filter(|p| !stepping.contains(uid_of(&p.metadata)))
             .cloned()
             .collect();
     for pod in waiting {
@@ -136,8 +120,7 @@ fn fargate_schedule(k: &mut Kube<'_>, mut pod: Pod) {
         .below(u32::try_from(profile_facts.subnets.len()).unwrap_or(1))
         as usize]
         .clone();
-    let used = nodes::used_ips(k);
-    let Some(ip) = pick_ip(&subnet.cidr, k.ids, &used) else {
+    let Some(ip) = pick_ip(&subnet.cidr, k.ids, |ip| nodes::ip_in_use(k.c, ip)) else {
         unschedulable(
             k,
             pod,
@@ -318,8 +301,9 @@ fn allocatable(node: &Node, resource: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Why `node` cannot take the pod (the scheduler's reason text), or `None` when it can.
-fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bool)> {
+/// Why every node of `node`'s class (see `index::NodeClass`) refuses the pod: cordoned, or a taint
+/// it does not tolerate.
+fn class_refusal(spec: &PodSpec, node: &Node) -> Option<(String, bool)> {
     if node
         .spec
         .as_ref()
@@ -328,15 +312,22 @@ fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bo
     {
         return Some(("node(s) were unschedulable".to_owned(), false));
     }
-    if let Some(taint) = untolerated_taint(spec, node) {
-        return Some((
+    untolerated_taint(spec, node).map(|taint| {
+        (
             format!(
                 "node(s) had untolerated taint {{{}: {}}}",
                 taint.key,
                 taint.value.unwrap_or_default()
             ),
             false,
-        ));
+        )
+    })
+}
+
+/// Why `node` cannot take the pod (the scheduler's reason text), or `None` when it can.
+fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bool)> {
+    if let Some(refusal) = class_refusal(spec, node) {
+        return Some(refusal);
     }
     if !matches_node(spec, node) {
         return Some((
@@ -344,11 +335,7 @@ fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bo
             false,
         ));
     }
-    let name = name_of(&node.metadata);
-    let on_node: Vec<&Pod> =
-        k.c.all::<Pod>()
-            .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name))
-            .collect();
+    let on_node: Vec<&Pod> = k.c.pods_on_node(name_of(&node.metadata)).collect();
     if on_node.len() as f64 >= allocatable(node, "pods") {
         return Some(("Too many pods".to_owned(), true));
     }
@@ -365,20 +352,21 @@ fn node_refusal(k: &Kube<'_>, spec: &PodSpec, node: &Node) -> Option<(String, bo
     None
 }
 
-/// The scheduler's message when no node fits.
+/// The scheduler's message when no node fits, from each refusal (reason, whether preemption could
+/// help) with the number of nodes that gave it.
 #[must_use]
-pub fn fit_error(total: usize, refusals: &[(String, bool)]) -> String {
+pub fn fit_error(total: usize, refusals: &[(String, bool, usize)]) -> String {
     if total == 0 {
         return "no nodes available to schedule pods".to_owned();
     }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let (mut helpful, mut not_helpful) = (0, 0);
-    for (reason, preemptable) in refusals {
-        *counts.entry(reason).or_default() += 1;
+    for (reason, preemptable, nodes) in refusals {
+        *counts.entry(reason).or_default() += nodes;
         if *preemptable {
-            helpful += 1;
+            helpful += nodes;
         } else {
-            not_helpful += 1;
+            not_helpful += nodes;
         }
     }
     let mut reasons: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
@@ -404,26 +392,28 @@ pub fn fit_error(total: usize, refusals: &[(String, bool)]) -> String {
 
 fn default_schedule(k: &mut Kube<'_>, pod: Pod) {
     let spec = pod.spec.clone().unwrap_or_default();
-    let nodes: Vec<&Node> = k.c.all::<Node>().collect();
     let mut refusals = Vec::new();
     let mut feasible: Vec<(usize, String)> = Vec::new();
-    for node in nodes.iter().copied() {
-        match node_refusal(k, &spec, node) {
-            Some(refusal) => refusals.push(refusal),
-            None => {
-                let name = name_of(&node.metadata).to_owned();
-                let load = k
-                    .c
-                    .all::<Pod>()
-                    .filter(|p| {
-                        p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name.as_str())
-                    })
-                    .count();
-                feasible.push((load, name));
+    let mut total = 0;
+    // Nodes of one class (cordon and taints) that the pod does not tolerate are refused alike: one
+    // look per class instead of per node (thousands of Fargate nodes share one class).
+    for names in k.c.index.nodes_by_class.values() {
+        total += names.len();
+        let mut nodes = k.c.at::<Node>(Some(names)).peekable();
+        if let Some(refusal) = nodes.peek().and_then(|n| class_refusal(&spec, n)) {
+            refusals.push((refusal.0, refusal.1, names.len()));
+            continue;
+        }
+        for node in nodes {
+            match node_refusal(k, &spec, node) {
+                Some((reason, preemptable)) => refusals.push((reason, preemptable, 1)),
+                None => {
+                    let name = name_of(&node.metadata).to_owned();
+                    feasible.push((k.c.pods_on_node(&name).count(), name));
+                }
             }
         }
     }
-    let total = nodes.len();
     feasible.sort();
     match feasible.first() {
         Some((_, node)) => {
@@ -448,33 +438,34 @@ pub fn evict_from_deleted_profiles(k: &mut Kube<'_>) {
         .filter(|p| p.status == fargate_selector::ProfileStatus::Active)
         .map(|p| p.name.clone())
         .collect();
-    let doomed: Vec<(String, String, String)> =
-        k.c.all::<Pod>()
-            .filter(|p| {
-                p.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()) == Some(SCHEDULER_NAME)
-            })
-            .filter(|p| {
-                p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
-                    || matches!(
-                        k.c.steps.pending(uid_of(&p.metadata)).map(|d| &d.step),
-                        Some(Step::FargateBind { .. })
-                    )
-            })
-            .filter(|p| {
-                p.metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(FARGATE_PROFILE_LABEL))
-                    .is_some_and(|profile| !active.contains(profile))
-            })
-            .map(|p| {
-                (
-                    p.metadata.namespace.clone().unwrap_or_default(),
-                    name_of(&p.metadata).to_owned(),
-                    uid_of(&p.metadata).to_owned(),
-                )
-            })
+    let labelled: std::collections::BTreeSet<&String> =
+        k.c.index
+            .pods_by_profile
+            .iter()
+            .filter(|(profile, _)| !active.contains(profile))
+            .flat_map(|(_, keys)| keys)
             .collect();
+    let doomed: Vec<(String, String, String)> = labelled
+        .into_iter()
+        .filter_map(|key| k.c.objects.pods.0.get(key))
+        .filter(|p| {
+            p.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()) == Some(SCHEDULER_NAME)
+        })
+        .filter(|p| {
+            p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
+                || matches!(
+                    k.c.steps.pending(uid_of(&p.metadata)).map(|d| &d.step),
+                    Some(Step::FargateBind { .. })
+                )
+        })
+        .map(|p| {
+            (
+                p.metadata.namespace.clone().unwrap_or_default(),
+                name_of(&p.metadata).to_owned(),
+                uid_of(&p.metadata).to_owned(),
+            )
+        })
+        .collect();
     for (namespace, name, uid) in doomed {
         k.c.steps.cancel(&uid);
         k.c.remove::<Pod>(Some(&namespace), &name);
@@ -488,16 +479,17 @@ mod tests {
     #[test]
     fn fit_errors_read_as_the_scheduler_writes_them() {
         assert_eq!(fit_error(0, &[]), "no nodes available to schedule pods");
-        let taint = (
-            "node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}".to_owned(),
-            false,
-        );
+        let taint =
+            "node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}".to_owned();
         assert_eq!(
-            fit_error(2, &[taint.clone(), taint.clone()]),
+            fit_error(2, &[(taint.clone(), false, 1), (taint.clone(), false, 1)]),
             "0/2 nodes are available: 2 node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
         );
         assert_eq!(
-            fit_error(3, &[taint.clone(), taint, ("Insufficient cpu".to_owned(), true)]),
+            fit_error(
+                3,
+                &[(taint, false, 2), ("Insufficient cpu".to_owned(), true, 1)]
+            ),
             "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {eks.amazonaws.com/compute-type: fargate}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
         );
     }

@@ -14,6 +14,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::index::Index;
 use super::kinds::Kind;
 use super::stages::PodSteps;
 use crate::clock::Timestamp;
@@ -89,6 +90,7 @@ pub struct Change {
 
 /// The Kubernetes side of one EKS cluster.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "StoredCluster")]
 pub struct KubeCluster {
     /// The EKS cluster's name.
     pub name: String,
@@ -113,6 +115,41 @@ pub struct KubeCluster {
     /// gets 410 and relists, as after an etcd compaction).
     #[serde(skip)]
     pub log: VecDeque<Change>,
+    /// What the controllers look up instead of scanning (derived from `objects`: not persisted).
+    #[serde(skip)]
+    pub index: Index,
+}
+
+/// A [`KubeCluster`] as persisted: everything but the runtime caches, which are rebuilt on load.
+#[derive(Deserialize)]
+struct StoredCluster {
+    name: String,
+    created_at: Timestamp,
+    rv: u64,
+    last_run: Timestamp,
+    facts_fingerprint: u64,
+    objects: Objects,
+    steps: PodSteps,
+    reported: BTreeMap<String, String>,
+    ids: IdGen,
+}
+
+impl From<StoredCluster> for KubeCluster {
+    fn from(stored: StoredCluster) -> Self {
+        Self {
+            index: Index::build(&stored.objects),
+            name: stored.name,
+            created_at: stored.created_at,
+            rv: stored.rv,
+            last_run: stored.last_run,
+            facts_fingerprint: stored.facts_fingerprint,
+            objects: stored.objects,
+            steps: stored.steps,
+            reported: stored.reported,
+            ids: stored.ids,
+            log: VecDeque::new(),
+        }
+    }
 }
 
 impl KubeCluster {
@@ -130,6 +167,7 @@ impl KubeCluster {
             reported: BTreeMap::new(),
             ids,
             log: VecDeque::new(),
+            index: Index::default(),
         }
     }
 
@@ -170,6 +208,25 @@ impl KubeCluster {
             .range(prefix.clone()..)
             .take_while(move |(key, _)| key.starts_with(&prefix))
             .map(|(_, obj)| obj)
+    }
+
+    /// The stored objects under `keys` (keys from an [`Index`] set, so in key order).
+    pub fn at<'a, K: Kind>(
+        &'a self,
+        keys: Option<&'a std::collections::BTreeSet<String>>,
+    ) -> impl Iterator<Item = &'a K> {
+        let store = &K::store(&self.objects).0;
+        keys.into_iter().flatten().filter_map(|key| store.get(key))
+    }
+
+    /// The pods bound to node `name` (terminating ones included), in key order.
+    pub fn pods_on_node<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Pod> {
+        self.at(self.index.pods_by_node.get(name))
+    }
+
+    /// The pods with an owner reference to `uid`, in key order.
+    pub fn pods_owned_by<'a>(&'a self, uid: &str) -> impl Iterator<Item = &'a Pod> {
+        self.at(self.index.pods_by_owner.get(uid))
     }
 
     /// Clones of every object of a kind (to change them while walking).
@@ -219,6 +276,7 @@ impl KubeCluster {
             after,
             deleted: false,
         });
+        self.index.update::<K>(&key, None, Some(&obj));
         K::store_mut(&mut self.objects).0.insert(key, obj.clone());
         obj
     }
@@ -249,15 +307,22 @@ impl KubeCluster {
             after: to_value(&obj),
             deleted: false,
         });
-        K::store_mut(&mut self.objects).0.insert(key, obj);
+        let store = K::store_mut(&mut self.objects);
+        let old = store.0.insert(key.clone(), obj);
+        self.index
+            .update::<K>(&key, old.as_ref(), store.0.get(&key));
         true
     }
 
     /// Removes an object; returns its last state (stamped with the deletion's resourceVersion).
     pub fn remove<K: Kind>(&mut self, namespace: Option<&str>, name: &str) -> Option<K> {
-        let mut obj = K::store_mut(&mut self.objects)
-            .0
-            .remove(&key(namespace, name))?;
+        let key = key(namespace, name);
+        let mut obj = K::store_mut(&mut self.objects).0.remove(&key)?;
+        self.index.update::<K>(&key, Some(&obj), None);
+        if K::KIND == "Pod" {
+            // A scheduling failure is reported once per pod: forget it with the pod.
+            self.reported.remove(uid_of(obj.metadata()));
+        }
         let before = to_value(&obj);
         let rv = self.next_rv();
         obj.metadata_mut().resource_version = Some(rv.to_string());

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use fargate_selector::{ProfileStatus, Selector};
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use serde_json::{json, Value};
 
@@ -15,9 +15,10 @@ use super::cluster::{reconcile, Kube};
 use super::facts::{ClusterFacts, NodegroupFacts, NodegroupPhase, ProfileFacts, Subnet};
 use super::kinds::Kind;
 use super::patch::PatchType;
+use super::store::name_of;
 use super::store::KubeCluster;
 use super::table::Printable;
-use super::{bootstrap, store};
+use super::{bootstrap, nodes, store, workloads};
 use crate::clock::{Timestamp, MANUAL_CLOCK_START};
 use crate::eks::model::ClusterStatus;
 use crate::ids::IdGen;
@@ -127,12 +128,14 @@ impl Sim {
     fn after(&mut self, seconds: u64) {
         self.now = self.now.after(std::time::Duration::from_secs(seconds));
         reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, false);
+        self.check_index();
     }
 
     /// Changes what AWS says (a profile deleted, a nodegroup scaled).
     fn set_facts(&mut self, facts: ClusterFacts) {
         self.facts = facts;
         reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, false);
+        self.check_index();
     }
 
     /// Runs an API call, then the controllers (as a request does).
@@ -147,7 +150,40 @@ impl Sim {
         });
         self.c.ids = ids;
         reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, true);
+        self.check_index();
         result
+    }
+
+    /// The indexes kept by every write agree with the objects, and every Fargate node without pods
+    /// is gone (so none was missed by the idle-node work queue).
+    fn check_index(&self) {
+        assert!(
+            self.c.index.agrees_with(&self.c.objects),
+            "the index drifted from the objects"
+        );
+        let idle: Vec<&str> = self
+            .c
+            .all::<Node>()
+            .filter(|n| {
+                nodes::is_fargate(n) && self.c.pods_on_node(name_of(&n.metadata)).next().is_none()
+            })
+            .map(|n| name_of(&n.metadata))
+            .collect();
+        assert!(idle.is_empty(), "idle Fargate nodes left: {idle:?}");
+        for ds in self.c.all::<DaemonSet>() {
+            let Some(cached) = self.c.index.daemon_nodes.get(store::uid_of(&ds.metadata)) else {
+                continue;
+            };
+            let template = &ds.spec.as_ref().expect("a spec").template;
+            let (spec, hash) = (
+                template.spec.as_ref().expect("a pod spec"),
+                workloads::template_hash(template),
+            );
+            let changed = &self.c.index.nodes_changed;
+            let kept = workloads::daemon_nodes(&self.c, spec, &hash, Some(cached.clone()), changed);
+            let fresh = workloads::daemon_nodes(&self.c, spec, &hash, None, changed);
+            assert_eq!(kept, fresh, "the DaemonSet's nodes drifted");
+        }
     }
 
     fn create<K: Kind>(&mut self, namespace: Option<&str>, body: Value) -> K {

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Event, Namespace, Node, Pod, PodTemplateSpec, Secret, Service, ServiceAccount,
+    ConfigMap, Event, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Secret, Service,
+    ServiceAccount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -19,11 +20,12 @@ use serde_json::json;
 use super::admission;
 use super::cluster::{from_json, Kube};
 use super::events::{self, Type};
+use super::index::DaemonNodes;
 use super::kinds::Kind;
 use super::kubelet;
 use super::scheduler::{matches_node, untolerated_taint};
 use super::selector::LabelQuery;
-use super::store::{name_of, time, uid_of};
+use super::store::{name_of, time, uid_of, KubeCluster};
 
 /// The label carrying a ReplicaSet's template hash.
 pub const TEMPLATE_HASH_LABEL: &str = "pod-template-hash";
@@ -80,6 +82,18 @@ fn owned_by<'a, K: Kind>(
 ) -> impl Iterator<Item = &'a K> {
     k.c.in_namespace::<K>(namespace)
         .filter(move |o| controller_of(o.metadata()).is_some_and(|r| r.uid == owner_uid))
+}
+
+/// The pods `owner_uid` controls (looked up in the index, not scanned), in key order.
+fn owned_pods<'a>(
+    k: &'a Kube<'_>,
+    namespace: &'a str,
+    owner_uid: &'a str,
+) -> impl Iterator<Item = &'a Pod> {
+    k.c.pods_owned_by(owner_uid).filter(move |p| {
+        p.metadata.namespace.as_deref() == Some(namespace)
+            && controller_of(&p.metadata).is_some_and(|r| r.uid == owner_uid)
+    })
 }
 
 /// Whether a pod is Ready.
@@ -183,16 +197,25 @@ pub fn collect_garbage(k: &mut Kube<'_>) {
     for (ns, name) in dead_sets {
         k.c.remove::<ReplicaSet>(Some(&ns), &name);
     }
-    let dead_pods: Vec<(String, String)> =
-        k.c.all::<Pod>()
-            .filter(|p| live(p) && orphaned(&p.metadata))
-            .map(|p| {
-                (
-                    p.metadata.namespace.clone().unwrap_or_default(),
-                    name_of(&p.metadata).to_owned(),
-                )
-            })
+    // Only pods whose owner is gone can be orphans: look them up by owner.
+    let suspects: BTreeSet<&String> =
+        k.c.index
+            .pods_by_owner
+            .iter()
+            .filter(|(uid, _)| !owners.contains(*uid))
+            .flat_map(|(_, keys)| keys)
             .collect();
+    let dead_pods: Vec<(String, String)> = suspects
+        .into_iter()
+        .filter_map(|key| k.c.objects.pods.0.get(key))
+        .filter(|p| live(p) && orphaned(&p.metadata))
+        .map(|p| {
+            (
+                p.metadata.namespace.clone().unwrap_or_default(),
+                name_of(&p.metadata).to_owned(),
+            )
+        })
+        .collect();
     for (ns, name) in dead_pods {
         kubelet::delete_pod(k, &ns, &name, None);
     }
@@ -426,7 +449,7 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
                     scale_rs(k, &d, old.clone(), 0, max_surge);
                 }
                 let old_pods = olds.iter().any(|rs| {
-                    owned_by::<Pod>(k, &namespace, uid_of(&rs.metadata))
+                    owned_pods(k, &namespace, uid_of(&rs.metadata))
                         .next()
                         .is_some()
                 });
@@ -494,7 +517,7 @@ fn deployment(k: &mut Kube<'_>, d: Deployment) {
     if idle.len() > limit {
         idle.sort_by_key(|rs| revision_of(rs));
         for rs in idle.iter().take(idle.len() - limit) {
-            if owned_by::<Pod>(k, &namespace, uid_of(&rs.metadata))
+            if owned_pods(k, &namespace, uid_of(&rs.metadata))
                 .next()
                 .is_none()
             {
@@ -626,7 +649,7 @@ pub fn replicasets(k: &mut Kube<'_>) {
         let name = name_of(&rs.metadata).to_owned();
         let spec = rs.spec.clone().unwrap_or_default();
         let want = spec.replicas.unwrap_or(1);
-        let mut pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+        let mut pods: Vec<Pod> = owned_pods(k, &namespace, &uid)
             .filter(|p| live(p))
             .cloned()
             .collect();
@@ -677,7 +700,7 @@ pub fn replicasets(k: &mut Kube<'_>) {
                 );
             }
         }
-        let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+        let pods: Vec<Pod> = owned_pods(k, &namespace, &uid)
             .filter(|p| live(p))
             .cloned()
             .collect();
@@ -727,29 +750,80 @@ fn daemon_pod_node(pod: &Pod) -> Option<String> {
 
 /// The DaemonSet controller.
 pub fn daemonsets(k: &mut Kube<'_>) {
+    let changed = std::mem::take(&mut k.c.index.nodes_changed);
+    let mut cached = std::mem::take(&mut k.c.index.daemon_nodes);
+    let mut kept = BTreeMap::new();
     for ds in k.c.cloned::<DaemonSet>() {
         if ds.metadata.deletion_timestamp.is_some() {
             continue;
         }
-        daemonset(k, ds);
+        let uid = uid_of(&ds.metadata).to_owned();
+        let nodes = daemonset(k, ds, cached.remove(&uid), &changed);
+        kept.insert(uid, nodes);
+    }
+    k.c.index.daemon_nodes = kept;
+}
+
+/// Whether a DaemonSet pod with `spec` belongs on `node`.
+fn daemon_fits(spec: &PodSpec, node: &Node) -> bool {
+    untolerated_taint(spec, node).is_none() && matches_node(spec, node)
+}
+
+/// The nodes a DaemonSet with `template_spec` (hashed `hash`) belongs on: `cached` brought up to
+/// date for the nodes `changed` since, or worked out afresh (skipping whole classes of nodes,
+/// index::NodeClass, whose taints the template does not tolerate).
+pub fn daemon_nodes(
+    c: &KubeCluster,
+    template_spec: &PodSpec,
+    hash: &str,
+    cached: Option<DaemonNodes>,
+    changed: &BTreeSet<String>,
+) -> DaemonNodes {
+    if let Some(mut cached) = cached.filter(|c| c.template_hash == hash) {
+        for name in changed {
+            match c.get::<Node>(None, name) {
+                Some(node) if daemon_fits(template_spec, node) => cached.nodes.insert(name.clone()),
+                _ => cached.nodes.remove(name),
+            };
+        }
+        return cached;
+    }
+    let mut nodes = BTreeSet::new();
+    for names in c.index.nodes_by_class.values() {
+        let mut class = c.at::<Node>(Some(names)).peekable();
+        if class
+            .peek()
+            .is_some_and(|n| untolerated_taint(template_spec, n).is_some())
+        {
+            continue;
+        }
+        nodes.extend(
+            class
+                .filter(|n| matches_node(template_spec, n))
+                .map(|n| name_of(&n.metadata).to_owned()),
+        );
+    }
+    DaemonNodes {
+        template_hash: hash.to_owned(),
+        nodes,
     }
 }
 
-fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
+fn daemonset(
+    k: &mut Kube<'_>,
+    ds: DaemonSet,
+    cached: Option<DaemonNodes>,
+    changed: &BTreeSet<String>,
+) -> DaemonNodes {
     let namespace = ds.metadata.namespace.clone().unwrap_or_default();
     let uid = uid_of(&ds.metadata).to_owned();
     let name = name_of(&ds.metadata).to_owned();
     let spec = ds.spec.clone().unwrap_or_default();
     let template_spec = spec.template.spec.clone().unwrap_or_default();
     let hash = template_hash(&spec.template);
-    let eligible: Vec<String> =
-        k.c.all::<Node>()
-            .filter(|n| {
-                matches_node(&template_spec, n) && untolerated_taint(&template_spec, n).is_none()
-            })
-            .map(|n| name_of(&n.metadata).to_owned())
-            .collect();
-    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+    let daemon = daemon_nodes(k.c, &template_spec, &hash, cached, changed);
+    let eligible = &daemon.nodes;
+    let pods: Vec<Pod> = owned_pods(k, &namespace, &uid)
         .filter(|p| live(p))
         .cloned()
         .collect();
@@ -760,7 +834,7 @@ fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
         }
     }
     // A pod for every eligible node without one.
-    for node in &eligible {
+    for node in eligible {
         if pods
             .iter()
             .any(|p| daemon_pod_node(p).as_ref() == Some(node))
@@ -817,7 +891,7 @@ fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
         );
     }
     // Rolling update: one outdated pod at a time, once every pod is ready.
-    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+    let pods: Vec<Pod> = owned_pods(k, &namespace, &uid)
         .filter(|p| live(p))
         .cloned()
         .collect();
@@ -828,13 +902,13 @@ fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
             .and_then(|l| l.get(DS_HASH_LABEL))
             != Some(&hash)
     };
-    let terminating = owned_by::<Pod>(k, &namespace, &uid).any(|p| !live(p));
+    let terminating = owned_pods(k, &namespace, &uid).any(|p| !live(p));
     if !terminating && pods.iter().all(pod_ready) {
         if let Some(old) = pods.iter().find(|p| outdated(p)) {
             kubelet::delete_pod(k, &namespace, name_of(&old.metadata), None);
         }
     }
-    let pods: Vec<Pod> = owned_by::<Pod>(k, &namespace, &uid)
+    let pods: Vec<Pod> = owned_pods(k, &namespace, &uid)
         .filter(|p| live(p))
         .cloned()
         .collect();
@@ -860,6 +934,7 @@ fn daemonset(k: &mut Kube<'_>, ds: DaemonSet) {
         current.status = Some(from_json(status));
         k.c.put(current);
     }
+    daemon
 }
 
 #[cfg(test)]

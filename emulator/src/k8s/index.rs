@@ -1,0 +1,243 @@
+//! The indexes a cluster keeps over its objects so that the controllers look up what a change touched
+//! instead of scanning every object on every pass (what an informer's indexers do in
+//! kube-controller-manager): pods by node, by owner and by Fargate profile, the pods a scheduler has
+//! to look at, the IPs in use, nodes by nodegroup and by scheduling class, events by what they say,
+//! and the Fargate nodes that may have lost their last pod. Kept up to date by every write of
+//! `store.rs` ([`Index::update`]), rebuilt from the objects after a restore ([`Index::build`]);
+//! never persisted.
+
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, BTreeSet};
+
+use fargate_selector::FARGATE_PROFILE_LABEL;
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+
+use super::kinds::Kind;
+use super::nodes::{internal_ip, NODEGROUP_LABEL};
+use super::store::{key_of, Objects};
+
+/// What the schedulers read of a node before its labels and load: whether it is cordoned, and its
+/// `NoSchedule`/`NoExecute` taints (key, value, effect) in the node's order. Nodes of one class are
+/// refused alike by a pod that does not tolerate the class.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NodeClass {
+    /// `spec.unschedulable`.
+    pub unschedulable: bool,
+    /// The scheduling taints.
+    pub taints: Vec<(String, String, String)>,
+}
+
+impl NodeClass {
+    /// The class of `node`.
+    #[must_use]
+    pub fn of(node: &Node) -> Self {
+        let spec = node.spec.as_ref();
+        Self {
+            unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+            taints: spec
+                .and_then(|s| s.taints.as_deref())
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+                .map(|t| {
+                    (
+                        t.key.clone(),
+                        t.value.clone().unwrap_or_default(),
+                        t.effect.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What makes two events the same event (its count moves instead of a new one being made):
+/// involved object uid and field path, reason, message.
+pub type EventIdentity = (String, String, String, String);
+
+/// The identity of `event`.
+#[must_use]
+pub fn event_identity(event: &Event) -> EventIdentity {
+    let involved = &event.involved_object;
+    (
+        involved.uid.clone().unwrap_or_default(),
+        involved.field_path.clone().unwrap_or_default(),
+        event.reason.clone().unwrap_or_default(),
+        event.message.clone().unwrap_or_default(),
+    )
+}
+
+/// Store keys (`<namespace>/<name>`, or node names) grouped by a value.
+type Groups<V> = BTreeMap<V, BTreeSet<String>>;
+
+/// Every index of one cluster. Sets hold store keys, so walking one gives key (= list) order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Index {
+    /// Pod keys by `spec.nodeName`.
+    pub pods_by_node: Groups<String>,
+    /// Pod keys by the uid of each of their owners.
+    pub pods_by_owner: Groups<String>,
+    /// Pod keys by their `eks.amazonaws.com/fargate-profile` label.
+    pub pods_by_profile: Groups<String>,
+    /// Keys of the pods in phase `Pending` that are not being deleted: what the schedulers look at.
+    pub pending: BTreeSet<String>,
+    /// IPs in use (nodes' InternalIPs, pods' IPs), with how many objects use each.
+    pub ips: BTreeMap<String, u32>,
+    /// Node names by their nodegroup label.
+    pub nodes_by_group: Groups<String>,
+    /// Node names by scheduling class.
+    pub nodes_by_class: Groups<NodeClass>,
+    /// Event keys by identity.
+    pub events: Groups<EventIdentity>,
+    /// Nodes written, or left by a pod, since the idle-node controller last looked: every Fargate
+    /// node without pods is among them. A work queue, not derived from the objects.
+    pub idle_candidates: BTreeSet<String>,
+    /// Nodes written (or removed) since the DaemonSet controller last looked. A work queue.
+    pub nodes_changed: BTreeSet<String>,
+    /// The nodes each DaemonSet (by uid) belongs on, as its controller last worked them out. A cache,
+    /// brought up to date from [`Index::nodes_changed`].
+    pub daemon_nodes: BTreeMap<String, DaemonNodes>,
+}
+
+/// The nodes a DaemonSet's pods belong on, for one version of its pod template.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DaemonNodes {
+    /// The template's hash (a new template: worked out afresh).
+    pub template_hash: String,
+    /// The eligible nodes' names.
+    pub nodes: BTreeSet<String>,
+}
+
+fn group<V: Ord>(groups: &mut Groups<V>, value: V, key: &str, add: bool) {
+    if add {
+        groups.entry(value).or_default().insert(key.to_owned());
+    } else if let Some(keys) = groups.get_mut(&value) {
+        keys.remove(key);
+        if keys.is_empty() {
+            groups.remove(&value);
+        }
+    }
+}
+
+fn count(ips: &mut BTreeMap<String, u32>, ip: &str, add: bool) {
+    if add {
+        *ips.entry(ip.to_owned()).or_default() += 1;
+    } else if let Some(n) = ips.get_mut(ip) {
+        *n -= 1;
+        if *n == 0 {
+            ips.remove(ip);
+        }
+    }
+}
+
+fn downcast<K: Kind, T: 'static>(obj: Option<&K>) -> Option<&T> {
+    obj.and_then(|o| (o as &dyn Any).downcast_ref::<T>())
+}
+
+impl Index {
+    /// The indexes of `objects`.
+    #[must_use]
+    pub fn build(objects: &Objects) -> Self {
+        let mut index = Self::default();
+        for pod in objects.pods.0.values() {
+            index.update(&key_of(pod), None, Some(pod));
+        }
+        for node in objects.nodes.0.values() {
+            index.update(&key_of(node), None, Some(node));
+        }
+        for event in objects.events.0.values() {
+            index.update(&key_of(event), None, Some(event));
+        }
+        index
+    }
+
+    /// Moves the indexes from `old` to `new`, the object stored under `key` (`None`: absent).
+    pub fn update<K: Kind>(&mut self, key: &str, old: Option<&K>, new: Option<&K>) {
+        let kind = TypeId::of::<K>();
+        if kind == TypeId::of::<Pod>() {
+            if let Some(pod) = downcast::<K, Pod>(old) {
+                self.pod(key, pod, false);
+            }
+            if let Some(pod) = downcast::<K, Pod>(new) {
+                self.pod(key, pod, true);
+            }
+        } else if kind == TypeId::of::<Node>() {
+            if let Some(node) = downcast::<K, Node>(old) {
+                self.node(key, node, false);
+            }
+            if let Some(node) = downcast::<K, Node>(new) {
+                self.node(key, node, true);
+            }
+        } else {
+            if let Some(event) = downcast::<K, Event>(old) {
+                group(&mut self.events, event_identity(event), key, false);
+            }
+            if let Some(event) = downcast::<K, Event>(new) {
+                group(&mut self.events, event_identity(event), key, true);
+            }
+        }
+    }
+
+    fn pod(&mut self, key: &str, pod: &Pod, add: bool) {
+        let spec = pod.spec.as_ref();
+        if let Some(node) = spec.and_then(|s| s.node_name.as_deref()) {
+            group(&mut self.pods_by_node, node.to_owned(), key, add);
+            if !add {
+                self.idle_candidates.insert(node.to_owned());
+            }
+        }
+        for owner in pod.metadata.owner_references.iter().flatten() {
+            group(&mut self.pods_by_owner, owner.uid.clone(), key, add);
+        }
+        if let Some(profile) = pod
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(FARGATE_PROFILE_LABEL))
+        {
+            group(&mut self.pods_by_profile, profile.clone(), key, add);
+        }
+        let status = pod.status.as_ref();
+        if pod.metadata.deletion_timestamp.is_none()
+            && status.and_then(|s| s.phase.as_deref()) == Some("Pending")
+        {
+            if add {
+                self.pending.insert(key.to_owned());
+            } else {
+                self.pending.remove(key);
+            }
+        }
+        if let Some(ip) = status.and_then(|s| s.pod_ip.as_deref()) {
+            count(&mut self.ips, ip, add);
+        }
+    }
+
+    fn node(&mut self, name: &str, node: &Node, add: bool) {
+        if let Some(ip) = internal_ip(node) {
+            count(&mut self.ips, ip, add);
+        }
+        if let Some(group_name) = node
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(NODEGROUP_LABEL))
+        {
+            group(&mut self.nodes_by_group, group_name.clone(), name, add);
+        }
+        group(&mut self.nodes_by_class, NodeClass::of(node), name, add);
+        self.idle_candidates.insert(name.to_owned());
+        self.nodes_changed.insert(name.to_owned());
+    }
+
+    /// Whether the derived indexes match `objects` (work queues and caches aside).
+    #[must_use]
+    pub fn agrees_with(&self, objects: &Objects) -> bool {
+        let derived = |index: &Self| Self {
+            idle_candidates: BTreeSet::new(),
+            nodes_changed: BTreeSet::new(),
+            daemon_nodes: BTreeMap::new(),
+            ..index.clone()
+        };
+        derived(self) == derived(&Self::build(objects))
+    }
+}
