@@ -103,6 +103,10 @@ pub fn reconcile(
     }
     let mut own_ids = std::mem::replace(&mut c.ids, IdGen::new(0));
     let ids = &mut own_ids;
+    if fingerprint != c.facts_fingerprint {
+        // What AWS says feeds admission of the pods the workloads create: look at every workload.
+        c.index.dirty_all(&c.objects);
+    }
     c.facts_fingerprint = fingerprint;
     // Bounded: each step is applied once; controllers settle in a few passes.
     for _ in 0..10_000 {

@@ -10,11 +10,13 @@ use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, BTreeSet};
 
 use fargate_selector::FARGATE_PROFILE_LABEL;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::kinds::Kind;
 use super::nodes::{internal_ip, NODEGROUP_LABEL};
-use super::store::{key_of, Objects};
+use super::store::{key_of, uid_of, Objects};
 
 /// What the schedulers read of a node before its labels and load: whether it is cordoned, and its
 /// `NoSchedule`/`NoExecute` taints (key, value, effect) in the node's order. Nodes of one class are
@@ -97,6 +99,23 @@ pub struct Index {
     /// The nodes each DaemonSet (by uid) belongs on, as its controller last worked them out. A cache,
     /// brought up to date from [`Index::nodes_changed`].
     pub daemon_nodes: BTreeMap<String, DaemonNodes>,
+    /// The owners (uids) of each ReplicaSet (by uid): where a pod's change must also be seen.
+    pub replicaset_owners: BTreeMap<String, BTreeSet<String>>,
+    /// Work queues of the workload controllers: the uids of the Deployments, ReplicaSets and
+    /// DaemonSets whose object, or whose ReplicaSets or pods, were written since their controller
+    /// last looked at them. Only these can have anything to do.
+    pub dirty: Dirty,
+}
+
+/// The owners each workload controller has to look at again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dirty {
+    /// Deployment uids.
+    pub deployments: BTreeSet<String>,
+    /// ReplicaSet uids.
+    pub replicasets: BTreeSet<String>,
+    /// DaemonSet uids.
+    pub daemonsets: BTreeSet<String>,
 }
 
 /// The nodes a DaemonSet's pods belong on, for one version of its pod template.
@@ -135,10 +154,19 @@ fn downcast<K: Kind, T: 'static>(obj: Option<&K>) -> Option<&T> {
 }
 
 impl Index {
-    /// The indexes of `objects`.
+    /// The indexes of `objects` (every workload to be looked at).
     #[must_use]
     pub fn build(objects: &Objects) -> Self {
         let mut index = Self::default();
+        for rs in objects.replicasets.0.values() {
+            index.update(&key_of(rs), None, Some(rs));
+        }
+        for d in objects.deployments.0.values() {
+            index.update(&key_of(d), None, Some(d));
+        }
+        for ds in objects.daemonsets.0.values() {
+            index.update(&key_of(ds), None, Some(ds));
+        }
         for pod in objects.pods.0.values() {
             index.update(&key_of(pod), None, Some(pod));
         }
@@ -168,14 +196,60 @@ impl Index {
             if let Some(node) = downcast::<K, Node>(new) {
                 self.node(key, node, true);
             }
-        } else {
+        } else if kind == TypeId::of::<Event>() {
             if let Some(event) = downcast::<K, Event>(old) {
                 group(&mut self.events, event_identity(event), key, false);
             }
             if let Some(event) = downcast::<K, Event>(new) {
                 group(&mut self.events, event_identity(event), key, true);
             }
+        } else if kind == TypeId::of::<ReplicaSet>() {
+            for (rs, add) in [
+                (downcast::<K, ReplicaSet>(old), false),
+                (downcast::<K, ReplicaSet>(new), true),
+            ] {
+                let Some(rs) = rs else { continue };
+                let uid = uid_of(&rs.metadata).to_owned();
+                for owner in rs.metadata.owner_references.iter().flatten() {
+                    self.dirty.deployments.insert(owner.uid.clone());
+                    group(&mut self.replicaset_owners, uid.clone(), &owner.uid, add);
+                }
+                self.dirty.replicasets.insert(uid);
+            }
+        } else if kind == TypeId::of::<Deployment>() || kind == TypeId::of::<DaemonSet>() {
+            let dirty = if kind == TypeId::of::<Deployment>() {
+                &mut self.dirty.deployments
+            } else {
+                &mut self.dirty.daemonsets
+            };
+            dirty.extend(old.or(new).map(|o| uid_of(o.metadata()).to_owned()));
         }
+    }
+
+    /// Every workload of `objects` to be looked at again (what AWS says changed).
+    pub fn dirty_all(&mut self, objects: &Objects) {
+        let uids = |metas: Vec<&ObjectMeta>| -> BTreeSet<String> {
+            metas.into_iter().map(|m| uid_of(m).to_owned()).collect()
+        };
+        self.dirty = Dirty {
+            deployments: uids(
+                objects
+                    .deployments
+                    .0
+                    .values()
+                    .map(|o| &o.metadata)
+                    .collect(),
+            ),
+            replicasets: uids(
+                objects
+                    .replicasets
+                    .0
+                    .values()
+                    .map(|o| &o.metadata)
+                    .collect(),
+            ),
+            daemonsets: uids(objects.daemonsets.0.values().map(|o| &o.metadata).collect()),
+        };
     }
 
     fn pod(&mut self, key: &str, pod: &Pod, add: bool) {
@@ -188,6 +262,18 @@ impl Index {
         }
         for owner in pod.metadata.owner_references.iter().flatten() {
             group(&mut self.pods_by_owner, owner.uid.clone(), key, add);
+            match owner.kind.as_str() {
+                "ReplicaSet" => {
+                    self.dirty.replicasets.insert(owner.uid.clone());
+                    if let Some(owners) = self.replicaset_owners.get(&owner.uid) {
+                        self.dirty.deployments.extend(owners.iter().cloned());
+                    }
+                }
+                "DaemonSet" => {
+                    self.dirty.daemonsets.insert(owner.uid.clone());
+                }
+                _ => {}
+            }
         }
         if let Some(profile) = pod
             .metadata
@@ -236,6 +322,7 @@ impl Index {
             idle_candidates: BTreeSet::new(),
             nodes_changed: BTreeSet::new(),
             daemon_nodes: BTreeMap::new(),
+            dirty: Dirty::default(),
             ..index.clone()
         };
         derived(self) == derived(&Self::build(objects))

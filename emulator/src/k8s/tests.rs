@@ -129,6 +129,7 @@ impl Sim {
         self.now = self.now.after(std::time::Duration::from_secs(seconds));
         reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, false);
         self.check_index();
+        self.check_settled();
     }
 
     /// Changes what AWS says (a profile deleted, a nodegroup scaled).
@@ -136,6 +137,7 @@ impl Sim {
         self.facts = facts;
         reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, false);
         self.check_index();
+        self.check_settled();
     }
 
     /// Runs an API call, then the controllers (as a request does).
@@ -151,7 +153,32 @@ impl Sim {
         self.c.ids = ids;
         reconcile(&mut self.c, &self.facts, self.now, Timing::Realistic, true);
         self.check_index();
+        self.check_settled();
         result
+    }
+
+    /// Nothing is left for any controller: with every workload marked to be looked at again, a
+    /// run of the controllers changes nothing (so the ones the work queues skipped had nothing to do).
+    fn check_settled(&self) {
+        let mut c = self.c.clone();
+        c.index.dirty_all(&c.objects);
+        c.facts_fingerprint = 0;
+        reconcile(&mut c, &self.facts, self.now, Timing::Realistic, true);
+        let extra: Vec<String> = c
+            .log
+            .iter()
+            .filter(|ch| ch.rv > self.c.rv)
+            .map(|ch| {
+                format!(
+                    "{} {}: {:?} -> {}",
+                    ch.resource, ch.namespace, ch.before, ch.after
+                )
+            })
+            .collect();
+        assert_eq!(
+            c.rv, self.c.rv,
+            "a skipped controller had work to do: {extra:#?}"
+        );
     }
 
     /// The indexes kept by every write agree with the objects, and every Fargate node without pods

@@ -316,12 +316,26 @@ fn scale_rs(k: &mut Kube<'_>, d: &Deployment, mut rs: ReplicaSet, to: i32, max_s
 
 /// The Deployment controller.
 pub fn deployments(k: &mut Kube<'_>) {
-    for d in k.c.cloned::<Deployment>() {
+    // Only a Deployment whose object, ReplicaSets or pods changed since it was last looked at can
+    // have anything to do (index::Dirty).
+    let dirty = std::mem::take(&mut k.c.index.dirty.deployments);
+    for d in cloned_dirty::<Deployment>(k, &dirty) {
         if d.metadata.deletion_timestamp.is_some() {
             continue;
         }
         deployment(k, d);
     }
+}
+
+/// Clones of the objects of a kind whose uid is in `dirty`, in key order.
+fn cloned_dirty<K: Kind>(k: &Kube<'_>, dirty: &BTreeSet<String>) -> Vec<K> {
+    if dirty.is_empty() {
+        return Vec::new();
+    }
+    k.c.all::<K>()
+        .filter(|o| dirty.contains(uid_of(o.metadata())))
+        .cloned()
+        .collect()
 }
 
 fn deployment(k: &mut Kube<'_>, d: Deployment) {
@@ -559,11 +573,13 @@ fn deployment_status(
     let complete = updated == desired && replicas == desired && available == desired;
     let now = k.now;
     let old = d.status.clone().unwrap_or_default();
-    let keep_time = |ty: &str, status: &str, reason: &str| {
+    // As the deployment controller's SetDeploymentCondition: the transition time moves only when
+    // the status does (a new reason alone keeps it).
+    let keep_time = |ty: &str, status: &str| {
         old.conditions
             .iter()
             .flatten()
-            .find(|c| c.type_ == ty && c.status == status && c.reason.as_deref() == Some(reason))
+            .find(|c| c.type_ == ty && c.status == status)
             .and_then(|c| c.last_transition_time.clone())
             .unwrap_or_else(|| time(now))
     };
@@ -607,10 +623,10 @@ fn deployment_status(
     let conditions = json!([
         {"type": "Available", "status": av_status, "reason": av_reason, "message": av_message,
          "lastUpdateTime": keep_update("Available", av_status, av_reason, av_message),
-         "lastTransitionTime": keep_time("Available", av_status, av_reason)},
+         "lastTransitionTime": keep_time("Available", av_status)},
         {"type": "Progressing", "status": "True", "reason": pr_reason, "message": pr_message,
          "lastUpdateTime": keep_update("Progressing", "True", pr_reason, &pr_message),
-         "lastTransitionTime": keep_time("Progressing", "True", "ReplicaSetUpdated")},
+         "lastTransitionTime": keep_time("Progressing", "True")},
     ]);
     let mut status = json!({
         "observedGeneration": d.metadata.generation.unwrap_or(1),
@@ -640,7 +656,8 @@ fn deployment_status(
 
 /// The ReplicaSet controller.
 pub fn replicasets(k: &mut Kube<'_>) {
-    for rs in k.c.cloned::<ReplicaSet>() {
+    let dirty = std::mem::take(&mut k.c.index.dirty.replicasets);
+    for rs in cloned_dirty::<ReplicaSet>(k, &dirty) {
         if rs.metadata.deletion_timestamp.is_some() {
             continue;
         }
@@ -751,6 +768,7 @@ fn daemon_pod_node(pod: &Pod) -> Option<String> {
 /// The DaemonSet controller.
 pub fn daemonsets(k: &mut Kube<'_>) {
     let changed = std::mem::take(&mut k.c.index.nodes_changed);
+    let dirty = std::mem::take(&mut k.c.index.dirty.daemonsets);
     let mut cached = std::mem::take(&mut k.c.index.daemon_nodes);
     let mut kept = BTreeMap::new();
     for ds in k.c.cloned::<DaemonSet>() {
@@ -758,7 +776,27 @@ pub fn daemonsets(k: &mut Kube<'_>) {
             continue;
         }
         let uid = uid_of(&ds.metadata).to_owned();
-        let nodes = daemonset(k, ds, cached.remove(&uid), &changed);
+        let before = cached.remove(&uid);
+        // Nothing to do unless the DaemonSet or its pods changed, or the nodes it belongs on did.
+        if !dirty.contains(&uid) {
+            if let Some(before) = before.as_ref() {
+                // Unchanged DaemonSet, so unchanged template: its hash is the cached one.
+                let spec = ds.spec.as_ref().and_then(|s| s.template.spec.clone());
+                let hash = &before.template_hash;
+                let now = daemon_nodes(
+                    k.c,
+                    &spec.unwrap_or_default(),
+                    hash,
+                    Some(before.clone()),
+                    &changed,
+                );
+                if now == *before {
+                    kept.insert(uid, now);
+                    continue;
+                }
+            }
+        }
+        let nodes = daemonset(k, ds, before, &changed);
         kept.insert(uid, nodes);
     }
     k.c.index.daemon_nodes = kept;
