@@ -104,8 +104,10 @@ pub fn reconcile(
     let mut own_ids = std::mem::replace(&mut c.ids, IdGen::new(0));
     let ids = &mut own_ids;
     if fingerprint != c.facts_fingerprint {
-        // What AWS says feeds admission of the pods the workloads create: look at every workload.
+        // What AWS says feeds admission of the pods the workloads create: look at every workload,
+        // and run every gated controller.
         c.index.dirty_all(&c.objects);
+        c.index.ran.clear();
     }
     c.facts_fingerprint = fingerprint;
     // Bounded: each step is applied once; controllers settle in a few passes.
@@ -151,18 +153,39 @@ fn controllers(k: &mut Kube<'_>) {
         let rv = k.c.rv;
         nodes::sync(k);
         workloads::collect_garbage(k);
-        workloads::namespaces(k);
+        gated(
+            k,
+            "namespaces",
+            &["namespaces", "serviceaccounts"],
+            workloads::namespaces,
+        );
         workloads::deployments(k);
         workloads::replicasets(k);
         workloads::daemonsets(k);
         scheduler::evict_from_deleted_profiles(k);
         scheduler::schedule(k);
         nodes::remove_idle_fargate_nodes(k);
-        bootstrap::sync_aws_auth(k);
+        gated(k, "aws-auth", &["configmaps"], bootstrap::sync_aws_auth);
         if k.c.rv == rv {
             break;
         }
     }
+}
+
+/// Runs `controller` (named `name`), which reads only the resources `reads` and what AWS says,
+/// unless none of them was written since it last began (a change of the facts runs it anyway).
+fn gated(k: &mut Kube<'_>, name: &'static str, reads: &[&str], controller: fn(&mut Kube<'_>)) {
+    let index = &k.c.index;
+    let idle = index.ran.get(name).is_some_and(|ran| {
+        reads
+            .iter()
+            .all(|r| index.written.get(r).is_none_or(|w| w <= ran))
+    });
+    if idle {
+        return;
+    }
+    k.c.index.ran.insert(name, k.c.rv);
+    controller(k);
 }
 
 /// Builds a typed object from JSON written in code (bootstrap objects, generated pods).

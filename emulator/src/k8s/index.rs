@@ -101,6 +101,11 @@ pub struct Index {
     pub daemon_nodes: BTreeMap<String, DaemonNodes>,
     /// The owners (uids) of each ReplicaSet (by uid): where a pod's change must also be seen.
     pub replicaset_owners: BTreeMap<String, BTreeSet<String>>,
+    /// The resourceVersion of the last write of each resource (by plural).
+    pub written: BTreeMap<&'static str, u64>,
+    /// The resourceVersion at which each gated controller (by name) last began (see
+    /// `cluster::gated`); forgotten when what AWS says changes.
+    pub ran: BTreeMap<&'static str, u64>,
     /// Work queues of the workload controllers: the uids of the Deployments, ReplicaSets and
     /// DaemonSets whose object, or whose ReplicaSets or pods, were written since their controller
     /// last looked at them. Only these can have anything to do.
@@ -323,6 +328,8 @@ impl Index {
             nodes_changed: BTreeSet::new(),
             daemon_nodes: BTreeMap::new(),
             dirty: Dirty::default(),
+            written: BTreeMap::new(),
+            ran: BTreeMap::new(),
             ..index.clone()
         };
         derived(self) == derived(&Self::build(objects))

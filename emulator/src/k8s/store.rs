@@ -235,8 +235,9 @@ impl KubeCluster {
         self.all::<K>().cloned().collect()
     }
 
-    fn next_rv(&mut self) -> u64 {
+    fn next_rv<K: Kind>(&mut self) -> u64 {
         self.rv += 1;
+        self.index.written.insert(K::info().plural, self.rv);
         self.rv
     }
 
@@ -251,7 +252,7 @@ impl KubeCluster {
     /// kinds that have one), and a name from `generateName` if it has none. Returns the stored object.
     /// The caller has checked that the key is free.
     pub fn create<K: Kind>(&mut self, mut obj: K, now: Timestamp, ids: &mut IdGen) -> K {
-        let rv = self.next_rv();
+        let rv = self.next_rv::<K>();
         let meta = obj.metadata_mut();
         if meta.name.as_deref().unwrap_or_default().is_empty() {
             let prefix = meta.generate_name.clone().unwrap_or_default();
@@ -294,17 +295,22 @@ impl KubeCluster {
             return false;
         }
         let before = to_value(current);
-        if to_value(&obj) == before {
+        let mut after = to_value(&obj);
+        if after == before {
             return false;
         }
-        let rv = self.next_rv();
+        let rv = self.next_rv::<K>();
         obj.metadata_mut().resource_version = Some(rv.to_string());
+        // The JSON just made, with the new resourceVersion (instead of serialising again).
+        if let Some(meta) = after.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("resourceVersion".to_owned(), Value::String(rv.to_string()));
+        }
         self.log_change(Change {
             rv,
             resource: K::info().plural,
             namespace: namespace_of(&obj),
             before: Some(before),
-            after: to_value(&obj),
+            after,
             deleted: false,
         });
         let store = K::store_mut(&mut self.objects);
@@ -324,7 +330,7 @@ impl KubeCluster {
             self.reported.remove(uid_of(obj.metadata()));
         }
         let before = to_value(&obj);
-        let rv = self.next_rv();
+        let rv = self.next_rv::<K>();
         obj.metadata_mut().resource_version = Some(rv.to_string());
         self.log_change(Change {
             rv,

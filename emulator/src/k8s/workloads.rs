@@ -769,33 +769,44 @@ fn daemon_pod_node(pod: &Pod) -> Option<String> {
 pub fn daemonsets(k: &mut Kube<'_>) {
     let changed = std::mem::take(&mut k.c.index.nodes_changed);
     let dirty = std::mem::take(&mut k.c.index.dirty.daemonsets);
+    if changed.is_empty() && dirty.is_empty() {
+        return; // no DaemonSet, pod of one, or node was written: nothing to do
+    }
     let mut cached = std::mem::take(&mut k.c.index.daemon_nodes);
+    // Nothing to do for a DaemonSet unless it or its pods changed, or a changed node moved in or
+    // out of the set it belongs on (an unchanged DaemonSet has the cached template).
+    let todo: Vec<(String, bool)> =
+        k.c.all::<DaemonSet>()
+            .filter(|ds| ds.metadata.deletion_timestamp.is_none())
+            .map(|ds| {
+                let uid = uid_of(&ds.metadata).to_owned();
+                let spec = ds.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+                let settled = !dirty.contains(&uid)
+                    && cached.get(&uid).zip(spec).is_some_and(|(before, spec)| {
+                        changed.iter().all(|name| {
+                            let fits =
+                                k.c.get::<Node>(None, name)
+                                    .is_some_and(|n| daemon_fits(spec, n));
+                            fits == before.nodes.contains(name)
+                        })
+                    });
+                (uid, settled)
+            })
+            .collect();
     let mut kept = BTreeMap::new();
-    for ds in k.c.cloned::<DaemonSet>() {
-        if ds.metadata.deletion_timestamp.is_some() {
+    for (uid, settled) in todo {
+        let before = cached.remove(&uid);
+        if settled {
+            kept.extend(before.map(|b| (uid, b)));
             continue;
         }
-        let uid = uid_of(&ds.metadata).to_owned();
-        let before = cached.remove(&uid);
-        // Nothing to do unless the DaemonSet or its pods changed, or the nodes it belongs on did.
-        if !dirty.contains(&uid) {
-            if let Some(before) = before.as_ref() {
-                // Unchanged DaemonSet, so unchanged template: its hash is the cached one.
-                let spec = ds.spec.as_ref().and_then(|s| s.template.spec.clone());
-                let hash = &before.template_hash;
-                let now = daemon_nodes(
-                    k.c,
-                    &spec.unwrap_or_default(),
-                    hash,
-                    Some(before.clone()),
-                    &changed,
-                );
-                if now == *before {
-                    kept.insert(uid, now);
-                    continue;
-                }
-            }
-        }
+        let Some(ds) =
+            k.c.all::<DaemonSet>()
+                .find(|d| uid_of(&d.metadata) == uid)
+                .cloned()
+        else {
+            continue;
+        };
         let nodes = daemonset(k, ds, before, &changed);
         kept.insert(uid, nodes);
     }
