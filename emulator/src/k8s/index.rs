@@ -6,7 +6,7 @@
 //! `store.rs` ([`Index::update`]), rebuilt from the objects after a restore ([`Index::build`]);
 //! never persisted.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 
 use fargate_selector::FARGATE_PROFILE_LABEL;
@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::kinds::Kind;
 use super::nodes::{internal_ip, NODEGROUP_LABEL};
-use super::store::{key_of, uid_of, Objects};
+use super::store::{key_of, uid_of, Objects, Store};
 
 /// What the schedulers read of a node before its labels and load: whether it is cordoned, and its
 /// `NoSchedule`/`NoExecute` taints (key, value, effect) in the node's order. Nodes of one class are
@@ -154,80 +154,55 @@ fn count(ips: &mut BTreeMap<String, u32>, ip: &str, add: bool) {
     }
 }
 
-fn downcast<K: Kind, T: 'static>(obj: Option<&K>) -> Option<&T> {
-    obj.and_then(|o| (o as &dyn Any).downcast_ref::<T>())
-}
-
 impl Index {
     /// The indexes of `objects` (every workload to be looked at).
     #[must_use]
     pub fn build(objects: &Objects) -> Self {
         let mut index = Self::default();
-        for rs in objects.replicasets.0.values() {
-            index.update(&key_of(rs), None, Some(rs));
-        }
-        for d in objects.deployments.0.values() {
-            index.update(&key_of(d), None, Some(d));
-        }
-        for ds in objects.daemonsets.0.values() {
-            index.update(&key_of(ds), None, Some(ds));
-        }
-        for pod in objects.pods.0.values() {
-            index.update(&key_of(pod), None, Some(pod));
-        }
-        for node in objects.nodes.0.values() {
-            index.update(&key_of(node), None, Some(node));
-        }
-        for event in objects.events.0.values() {
-            index.update(&key_of(event), None, Some(event));
-        }
+        // ReplicaSets first: a pod's change is also seen by the Deployment owning its ReplicaSet.
+        index.add_all(&objects.replicasets);
+        index.add_all(&objects.deployments);
+        index.add_all(&objects.daemonsets);
+        index.add_all(&objects.pods);
+        index.add_all(&objects.nodes);
+        index.add_all(&objects.events);
         index
+    }
+
+    fn add_all<K: Kind>(&mut self, store: &Store<K>) {
+        for obj in store.0.values() {
+            self.update(&key_of(obj), None, Some(obj));
+        }
     }
 
     /// Moves the indexes from `old` to `new`, the object stored under `key` (`None`: absent).
     pub fn update<K: Kind>(&mut self, key: &str, old: Option<&K>, new: Option<&K>) {
-        let kind = TypeId::of::<K>();
-        if kind == TypeId::of::<Pod>() {
-            if let Some(pod) = downcast::<K, Pod>(old) {
-                self.pod(key, pod, false);
-            }
-            if let Some(pod) = downcast::<K, Pod>(new) {
-                self.pod(key, pod, true);
-            }
-        } else if kind == TypeId::of::<Node>() {
-            if let Some(node) = downcast::<K, Node>(old) {
-                self.node(key, node, false);
-            }
-            if let Some(node) = downcast::<K, Node>(new) {
-                self.node(key, node, true);
-            }
-        } else if kind == TypeId::of::<Event>() {
-            if let Some(event) = downcast::<K, Event>(old) {
-                group(&mut self.events, event_identity(event), key, false);
-            }
-            if let Some(event) = downcast::<K, Event>(new) {
-                group(&mut self.events, event_identity(event), key, true);
-            }
-        } else if kind == TypeId::of::<ReplicaSet>() {
-            for (rs, add) in [
-                (downcast::<K, ReplicaSet>(old), false),
-                (downcast::<K, ReplicaSet>(new), true),
-            ] {
-                let Some(rs) = rs else { continue };
+        for (obj, add) in [(old, false), (new, true)] {
+            let Some(obj) = obj.map(|o| o as &dyn Any) else {
+                continue;
+            };
+            if let Some(pod) = obj.downcast_ref::<Pod>() {
+                self.pod(key, pod, add);
+            } else if let Some(node) = obj.downcast_ref::<Node>() {
+                self.node(key, node, add);
+            } else if let Some(event) = obj.downcast_ref::<Event>() {
+                group(&mut self.events, event_identity(event), key, add);
+            } else if let Some(rs) = obj.downcast_ref::<ReplicaSet>() {
                 let uid = uid_of(&rs.metadata).to_owned();
                 for owner in rs.metadata.owner_references.iter().flatten() {
                     self.dirty.deployments.insert(owner.uid.clone());
                     group(&mut self.replicaset_owners, uid.clone(), &owner.uid, add);
                 }
                 self.dirty.replicasets.insert(uid);
+            } else if let Some(d) = obj.downcast_ref::<Deployment>() {
+                self.dirty
+                    .deployments
+                    .insert(uid_of(&d.metadata).to_owned());
+            } else if let Some(ds) = obj.downcast_ref::<DaemonSet>() {
+                self.dirty
+                    .daemonsets
+                    .insert(uid_of(&ds.metadata).to_owned());
             }
-        } else if kind == TypeId::of::<Deployment>() || kind == TypeId::of::<DaemonSet>() {
-            let dirty = if kind == TypeId::of::<Deployment>() {
-                &mut self.dirty.deployments
-            } else {
-                &mut self.dirty.daemonsets
-            };
-            dirty.extend(old.or(new).map(|o| uid_of(o.metadata()).to_owned()));
         }
     }
 
