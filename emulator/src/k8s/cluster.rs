@@ -1,9 +1,10 @@
 //! The control loop of every cluster, on the virtual clock. [`advance`] (called from
 //! `World::advance`, so on every request and clock move) brings up the Kubernetes side of clusters that
 //! became ACTIVE, drops those whose EKS cluster is gone, and runs [`reconcile`] when something is due:
-//! pending pod steps (in time order, each at its own instant), then the controllers (nodes,
-//! garbage collection, namespaces, workloads, Fargate eviction, both schedulers) until nothing changes.
-//! Nothing here sleeps or reads the system clock.
+//! pending pod steps, nodegroup boots and scheduler flushes (in time order, each at its own instant),
+//! then the controllers (nodes, garbage collection, namespaces, workloads, Fargate eviction, both
+//! schedulers) until nothing changes. The controllers look up what changed in the cluster's index
+//! (index.rs) and skip what has nothing to do. Nothing here sleeps or reads the system clock.
 
 use std::collections::BTreeMap;
 
@@ -96,8 +97,9 @@ pub fn reconcile(
     force: bool,
 ) {
     let fingerprint = facts.fingerprint();
-    let due =
-        c.steps.earliest().is_some_and(|at| at <= now) || facts.boot_due(c.last_run, now).is_some();
+    let due = c.steps.earliest().is_some_and(|at| at <= now)
+        || facts.boot_due(c.last_run, now).is_some()
+        || scheduler::flush_due(c).is_some_and(|at| at <= now);
     if !force && !due && fingerprint == c.facts_fingerprint {
         return;
     }
@@ -116,6 +118,7 @@ pub fn reconcile(
         let next = step_at
             .into_iter()
             .chain(facts.boot_due(c.last_run, now))
+            .chain(scheduler::flush_due(c).filter(|at| *at <= now))
             .min();
         let at = next.unwrap_or(now).max(c.last_run);
         c.last_run = at;
@@ -131,7 +134,7 @@ pub fn reconcile(
             break;
         }
         if step_at != next {
-            continue; // the instant was a nodegroup's boot: the controllers above made its nodes
+            continue; // a nodegroup's boot or a scheduler flush: the controllers above handled it
         }
         if let Some(step) = c.steps.take_due(now) {
             let mut k = Kube {

@@ -17,6 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::kinds::Kind;
 use super::nodes::{internal_ip, NODEGROUP_LABEL};
 use super::store::{key_of, uid_of, Objects, Store};
+use crate::clock::Timestamp;
 
 /// What the schedulers read of a node before its labels and load: whether it is cordoned, and its
 /// `NoSchedule`/`NoExecute` taints (key, value, effect) in the node's order. Nodes of one class are
@@ -101,6 +102,13 @@ pub struct Index {
     pub daemon_nodes: BTreeMap<String, DaemonNodes>,
     /// The owners (uids) of each ReplicaSet (by uid): where a pod's change must also be seen.
     pub replicaset_owners: BTreeMap<String, BTreeSet<String>>,
+    /// The resourceVersion of the last write of a node of each class (see `scheduler::stays_parked`).
+    pub class_written: BTreeMap<NodeClass, u64>,
+    /// The resourceVersion of the last change that took a pod off a node.
+    pub pod_left: u64,
+    /// The pods (by key) the default scheduler could not place, waiting for a change that may
+    /// help them (`scheduler::stays_parked`); a pod leaves when it is written.
+    pub parked: BTreeMap<String, Parked>,
     /// The resourceVersion of the last write of each resource (by plural).
     pub written: BTreeMap<&'static str, u64>,
     /// The resourceVersion at which each gated controller (by name) last began (see
@@ -121,6 +129,15 @@ pub struct Dirty {
     pub replicasets: BTreeSet<String>,
     /// DaemonSet uids.
     pub daemonsets: BTreeSet<String>,
+}
+
+/// A pod the default scheduler could not place: when, and the cluster's resourceVersion after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parked {
+    /// The attempt's instant.
+    pub at: Timestamp,
+    /// The cluster's resourceVersion after the attempt.
+    pub rv: u64,
 }
 
 /// The nodes a DaemonSet's pods belong on, for one version of its pod template.
@@ -177,6 +194,14 @@ impl Index {
 
     /// Moves the indexes from `old` to `new`, the object stored under `key` (`None`: absent).
     pub fn update<K: Kind>(&mut self, key: &str, old: Option<&K>, new: Option<&K>) {
+        let node_of = |o: Option<&K>| {
+            let pod = (o? as &dyn Any).downcast_ref::<Pod>()?;
+            pod.spec.as_ref()?.node_name.clone()
+        };
+        let from = node_of(old);
+        if from.is_some() && from != node_of(new) {
+            self.pod_left = self.last_write("pods");
+        }
         for (obj, add) in [(old, false), (new, true)] {
             let Some(obj) = obj.map(|o| o as &dyn Any) else {
                 continue;
@@ -232,7 +257,15 @@ impl Index {
         };
     }
 
+    /// The resourceVersion of the write being indexed (stamped by the store before it indexes).
+    fn last_write(&self, plural: &str) -> u64 {
+        self.written.get(plural).copied().unwrap_or(0)
+    }
+
     fn pod(&mut self, key: &str, pod: &Pod, add: bool) {
+        if !add {
+            self.parked.remove(key);
+        }
         let spec = pod.spec.as_ref();
         if let Some(node) = spec.and_then(|s| s.node_name.as_deref()) {
             group(&mut self.pods_by_node, node.to_owned(), key, add);
@@ -290,7 +323,10 @@ impl Index {
         {
             group(&mut self.nodes_by_group, group_name.clone(), name, add);
         }
-        group(&mut self.nodes_by_class, NodeClass::of(node), name, add);
+        let class = NodeClass::of(node);
+        self.class_written
+            .insert(class.clone(), self.last_write("nodes"));
+        group(&mut self.nodes_by_class, class, name, add);
         self.idle_candidates.insert(name.to_owned());
         self.nodes_changed.insert(name.to_owned());
     }
@@ -305,6 +341,9 @@ impl Index {
             dirty: Dirty::default(),
             written: BTreeMap::new(),
             ran: BTreeMap::new(),
+            class_written: BTreeMap::new(),
+            pod_left: 0,
+            parked: BTreeMap::new(),
             ..index.clone()
         };
         derived(self) == derived(&Self::build(objects))

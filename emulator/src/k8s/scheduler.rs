@@ -17,10 +17,12 @@ use k8s_openapi::api::core::v1::{
 use super::cluster::Kube;
 use super::events::{self, Type};
 use super::fargate::{self, parse_quantity, LOGGING_ANNOTATION, SCHEDULER_NAME};
+use super::index::{NodeClass, Parked};
 use super::kubelet::{self, set_condition};
 use super::nodes::{self, pick_ip};
 use super::stages::Step;
-use super::store::{name_of, uid_of};
+use super::store::{self, name_of, uid_of, KubeCluster};
+use crate::clock::Timestamp;
 
 /// Schedules every pod waiting for a node, and starts pods bound by their creator.
 pub fn schedule(k: &mut Kube<'_>) {
@@ -29,7 +31,7 @@ pub fn schedule(k: &mut Kube<'_>) {
         k.c.steps.0.iter().map(|d| d.uid.as_str()).collect();
     let waiting: Vec<Pod> =
         k.c.at::<Pod>(Some(&k.c.index.pending))
-            .filter(|p| !stepping.contains(uid_of(&p.metadata)))
+            .filter(|p| !stepping.contains(uid_of(&p.metadata)) && !stays_parked(k, p))
             .cloned()
             .collect();
     for pod in waiting {
@@ -48,11 +50,80 @@ pub fn schedule(k: &mut Kube<'_>) {
             }
             _ => match spec.scheduler_name.as_deref() {
                 Some(SCHEDULER_NAME) => fargate_schedule(k, pod),
-                Some("default-scheduler") | None => default_schedule(k, pod),
+                Some("default-scheduler") | None => {
+                    let key = store::key_of(&pod);
+                    default_schedule(k, pod);
+                    park_if_unscheduled(k, key);
+                }
                 Some(_) => {}
             },
         }
     }
+}
+
+/// How long kube-scheduler leaves a pod among the unschedulable ones before trying it again
+/// whatever happened (`podMaxInUnschedulablePodsDuration`).
+const UNSCHEDULABLE_FLUSH: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// When the first parked pod is due to be tried again whatever happened (the cluster's control loop
+/// wakes for it).
+#[must_use]
+pub fn flush_due(c: &KubeCluster) -> Option<Timestamp> {
+    c.index
+        .parked
+        .values()
+        .map(|p| p.at.after(UNSCHEDULABLE_FLUSH))
+        .min()
+}
+
+/// After a failed attempt of the default scheduler, parks the pod `key` (see [`stays_parked`]).
+fn park_if_unscheduled(k: &mut Kube<'_>, key: String) {
+    let waiting = k.c.objects.pods.0.get(&key).is_some_and(|p| {
+        p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_none()
+            && k.c.reported.contains_key(uid_of(&p.metadata))
+    });
+    if waiting {
+        let parked = Parked {
+            at: k.now,
+            rv: k.c.rv,
+        };
+        k.c.index.parked.insert(key, parked);
+    }
+}
+
+/// Whether a pod the default scheduler could not place stays where it is: as kube-scheduler's
+/// queueing hints decide, it is tried again only when the pod changed (which unparks it, index.rs),
+/// a pod left a node (room freed), a node it could tolerate was written (cordon and taints: a new
+/// tainted Fargate node does not wake a pod that does not tolerate it), or after
+/// [`UNSCHEDULABLE_FLUSH`].
+fn stays_parked(k: &Kube<'_>, pod: &Pod) -> bool {
+    let index = &k.c.index;
+    let Some(parked) = index.parked.get(&store::key_of(pod)) else {
+        return false;
+    };
+    let spec = pod.spec.as_ref();
+    let woken = index.pod_left > parked.rv
+        || k.now >= parked.at.after(UNSCHEDULABLE_FLUSH)
+        || index
+            .class_written
+            .iter()
+            .any(|(class, rv)| *rv > parked.rv && spec.is_some_and(|s| tolerates_class(s, class)));
+    !woken
+}
+
+/// Whether a pod with `spec` tolerates the nodes of `class`.
+fn tolerates_class(spec: &PodSpec, class: &NodeClass) -> bool {
+    let tolerations = spec.tolerations.as_deref().unwrap_or_default();
+    !class.unschedulable
+        && class.taints.iter().all(|(key, value, effect)| {
+            let taint = Taint {
+                key: key.clone(),
+                value: Some(value.clone()),
+                effect: effect.clone(),
+                time_added: None,
+            };
+            tolerations.iter().any(|t| tolerates(t, &taint))
+        })
 }
 
 /// Reports a scheduling failure once per distinct message: condition and event.

@@ -716,3 +716,47 @@ fn the_same_seed_and_steps_give_the_same_objects() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn a_pod_no_node_fits_waits_for_a_node_it_tolerates_or_five_minutes() {
+    let profiles = vec![profile("fp-dev", ProfileStatus::Active, &[("dev", &[])])];
+    let mut sim = Sim::new(facts(profiles.clone(), Vec::new()));
+    sim.create::<k8s_openapi::api::core::v1::Namespace>(None, json!({"metadata": {"name": "dev"}}));
+    let fargate_pod = |sim: &mut Sim, name: &str| {
+        sim.create::<Pod>(
+            Some("dev"),
+            json!({"metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}),
+        );
+        sim.after(60);
+    };
+    let failed = |nodes: usize| {
+        format!("Warning FailedScheduling default-scheduler: 0/{nodes} nodes are available: {nodes} node(s) had untolerated taint {{eks.amazonaws.com/compute-type: fargate}}. preemption: 0/{nodes} nodes are available: {nodes} Preemption is not helpful for scheduling.")
+    };
+    fargate_pod(&mut sim, "a");
+    sim.create::<Pod>(
+        Some("dev"),
+        json!({"metadata": {"name": "ec2-only", "annotations": {"eks.amazonaws.com/compute-type": "ec2"}},
+               "spec": {"containers": [{"name": "c", "image": "busybox"}]}}),
+    );
+    assert_eq!(sim.events_for("dev", "ec2-only"), [failed(1)]);
+
+    // Another Fargate node: tainted, so (as kube-scheduler's queueing hints decide) the pod is not
+    // tried again and its message still counts one node.
+    fargate_pod(&mut sim, "b");
+    assert_eq!(sim.c.all::<Node>().count(), 2);
+    assert_eq!(sim.events_for("dev", "ec2-only"), [failed(1)]);
+
+    // Five minutes among the unschedulable pods: the scheduler wakes, tries it again, and it sees
+    // both nodes.
+    sim.after(300);
+    assert_eq!(sim.events_for("dev", "ec2-only"), [failed(1), failed(2)]);
+
+    // A node it tolerates (an EC2 nodegroup's) wakes it at once, and it is bound there.
+    sim.set_facts(facts(profiles, vec![nodegroup("ng-1", 1)]));
+    let node = sim.pod("dev", "ec2-only").spec.unwrap().node_name;
+    assert!(
+        node.as_deref()
+            .is_some_and(|n| n.starts_with("ip-192-168-")),
+        "{node:?}"
+    );
+}

@@ -167,7 +167,14 @@ fn poll<K: Kind + Printable>(
         };
         let boot = super::facts::cluster_facts(region, &target.region, &target.cluster)
             .and_then(|f| f.boot_due(c.last_run, Timestamp(u64::MAX)));
-        let next_due = c.steps.earliest().into_iter().chain(boot).min();
+        let flush = super::scheduler::flush_due(c);
+        let next_due = c
+            .steps
+            .earliest()
+            .into_iter()
+            .chain(boot)
+            .chain(flush)
+            .min();
         if first {
             return match initial::<K>(target, c, now) {
                 Ok((lines, cursor)) => Poll2::Lines(lines, cursor, next_due),
