@@ -246,6 +246,9 @@ pub struct Region {
     /// Each cluster's Kubernetes objects.
     #[serde(default)]
     pub kube: crate::k8s::K8sRegion,
+    /// The facts the Kubernetes side last read from the services above (a runtime cache).
+    #[serde(skip)]
+    pub kube_facts: crate::k8s::facts::FactsCache,
 }
 
 impl Region {
