@@ -4,9 +4,10 @@
 //! tested with hand-built ones and never reach into another service's store.
 
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use fargate_selector::{Profile, ProfileStatus, Selector};
+use foldhash::quality::{FixedState, FoldHasher};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
@@ -216,11 +217,11 @@ pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<C
 /// the facts: when it has not moved, the facts have not changed. It follows `cluster_facts` field by
 /// field (keep the two together); where a fact is derived (a nodegroup's phase from its status, a
 /// profile's subnets from EC2), it hashes what the fact is derived from. A runtime value, never
-/// persisted: the hasher's keys are fixed, its algorithm may change between builds.
+/// persisted: the hasher's seed is fixed, its algorithm may change between versions of foldhash.
 #[must_use]
 pub fn facts_key(region: &Region, region_name: &str, name: &str) -> Option<u64> {
     let cluster = region.eks.clusters.get(name)?;
-    let mut h = DefaultHasher::new();
+    let mut h = FixedState::with_seed(0).build_hasher();
     region_name.hash(&mut h);
     cluster.name.hash(&mut h);
     cluster.version.hash(&mut h);
@@ -230,7 +231,7 @@ pub fn facts_key(region: &Region, region_name: &str, name: &str) -> Option<u64> 
     cluster.service_ipv4_cidr.hash(&mut h);
     cluster.arn.hash(&mut h);
     cluster.endpoint_id.hash(&mut h);
-    let subnets = |ids: &[String], h: &mut DefaultHasher| {
+    let subnets = |ids: &[String], h: &mut FoldHasher<'static>| {
         ids.len().hash(h);
         for id in ids {
             match region.ec2.subnets.get(id) {
