@@ -543,15 +543,14 @@ fn resource_fault(spec: &FaultSpec) -> Result<ResourceFault, String> {
     })
 }
 
-/// The wire layer's hook: decides this request's fate under the world's lock, then waits out any
-/// delay (outside the lock) and returns the injected error, if any, with the rule id for
-/// [`FAULT_HEADER`].
-pub async fn inject(
-    emu: &Emulator,
-    service: Service,
-    operation: &str,
-) -> Option<(AwsError, String)> {
-    let injected = emu.with_world(|world, _| world.faults.on_request(service, operation));
+/// The wire layer's hook, under the world's lock: what `Fault` rules decide for this request.
+pub fn decide(world: &mut crate::state::World, service: Service, operation: &str) -> Injected {
+    world.faults.on_request(service, operation)
+}
+
+/// Waits out a decided delay (outside the lock) and returns the injected error, if any, with the
+/// rule id for [`FAULT_HEADER`].
+pub async fn wait_out(injected: Injected) -> Option<(AwsError, String)> {
     if !injected.delay.is_zero() {
         crate::clock::wall_sleep(injected.delay).await;
     }

@@ -3,6 +3,11 @@
 use clap::Parser;
 use eks_emulator::{Config, Emulator};
 
+/// Every request builds and drops many small strings and maps: mimalloc's thread-local free lists
+/// serve them faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

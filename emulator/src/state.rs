@@ -123,7 +123,9 @@ impl Emulator {
 
     /// The world as it is, without applying due transitions (for snapshots).
     pub(crate) fn lock_world(&self) -> MutexGuard<'_, World> {
-        self.lock()
+        let mut world = self.lock();
+        world.settled = None;
+        world
     }
 
     /// The settings it was started with.
@@ -175,11 +177,34 @@ impl Emulator {
     /// state; the lock is held for the whole call, so each request is atomic.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World, Timestamp) -> R) -> R {
         let mut world = self.lock();
-        let now = self.inner.clock.now();
-        world.advance(now, self.timing(), self.site());
+        let now = self.settle(&mut world);
+        world.settled = None;
         let result = f(&mut world, now);
         self.inner.kube_hub.publish(world.kube_revision());
         result
+    }
+
+    /// [`Emulator::with_world`] for bookkeeping that changes nothing a transition or a cluster's
+    /// controllers depend on (drawing a request id, deciding an injected fault): the world stays
+    /// settled at this instant, so the handler's own `with_world` at the same instant need not apply
+    /// transitions again (applying them twice at one instant changes nothing).
+    pub fn with_world_bookkeeping<R>(&self, f: impl FnOnce(&mut World, Timestamp) -> R) -> R {
+        let mut world = self.lock();
+        let now = self.settle(&mut world);
+        let result = f(&mut world, now);
+        self.inner.kube_hub.publish(world.kube_revision());
+        result
+    }
+
+    /// Applies every transition due by now, unless the world is already settled at now, and returns
+    /// now.
+    fn settle(&self, world: &mut World) -> Timestamp {
+        let now = self.inner.clock.now();
+        if world.settled != Some(now) {
+            world.advance(now, self.timing(), self.site());
+            world.settled = Some(now);
+        }
+        now
     }
 
     /// Forgets every resource (ids restart from the seed; the clock keeps its time).
@@ -220,6 +245,10 @@ pub struct World {
     /// Injected faults (`/_emulator/faults`), which the wire layer and the models consult.
     #[serde(default)]
     pub faults: Faults,
+    /// The instant every transition due was last applied at, while nothing has changed since (see
+    /// [`Emulator::with_world_bookkeeping`]). Runtime only.
+    #[serde(skip)]
+    settled: Option<Timestamp>,
 }
 
 /// One account: its global services and its regions.
@@ -246,6 +275,9 @@ pub struct Region {
     /// Each cluster's Kubernetes objects.
     #[serde(default)]
     pub kube: crate::k8s::K8sRegion,
+    /// The facts the Kubernetes side last read from the services above (a runtime cache).
+    #[serde(skip)]
+    pub kube_facts: crate::k8s::facts::FactsCache,
 }
 
 impl Region {
@@ -260,9 +292,11 @@ impl Region {
 /// as on AWS. The one per-region step: [`Region::advance`] and CloudFormation's providers
 /// (`Services::advance`) both call it.
 pub fn advance_services(eks: &mut EksRegion, ec2: &mut Ec2Region, now: Timestamp) {
+    // Only a cluster with a change under way can vanish.
     let groups: Vec<(String, String)> = eks
         .clusters
         .values()
+        .filter(|c| c.scheduled.is_some())
         .map(|c| (c.name.clone(), c.vpc.cluster_security_group_id.clone()))
         .collect();
     eks.advance(now);
@@ -302,6 +336,7 @@ impl World {
             stateless_ids: IdGen::new(seed ^ STATELESS_SEED),
             accounts: BTreeMap::new(),
             faults: Faults::new(seed),
+            settled: None,
         }
     }
 
@@ -380,5 +415,42 @@ impl World {
             .flat_map(|a| a.regions.values())
             .map(|r| r.kube.revision())
             .fold(0u64, u64::wrapping_add)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn emulator() -> Emulator {
+        Emulator::new(Config::parse_from([
+            "eks-emulator",
+            "--manual-clock",
+            "--timing",
+            "instant",
+        ]))
+    }
+
+    #[test]
+    fn bookkeeping_leaves_the_world_settled_only_until_a_handler_or_the_clock_moves() {
+        let emu = emulator();
+        let first = emu.with_world_bookkeeping(|world, now| {
+            world.ids.request_id();
+            now
+        });
+        assert_eq!(emu.lock().settled, Some(first));
+        emu.with_world(|_, _| {});
+        assert_eq!(emu.lock().settled, None, "a handler may change anything");
+        emu.with_world_bookkeeping(|_, _| {});
+        assert!(emu.clock().advance(Duration::from_secs(1)));
+        let later = emu.with_world_bookkeeping(|_, now| now);
+        assert!(later > first);
+        assert_eq!(emu.lock().settled, Some(later));
+        drop(emu.lock_world());
+        assert_eq!(emu.lock().settled, None, "raw access may change anything");
     }
 }

@@ -21,7 +21,7 @@
 
 mod addon;
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
 mod fargate;
 mod nodegroup;
 
@@ -57,7 +57,7 @@ pub struct EksRegion {
 }
 
 /// A cluster's status (`Cluster.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ClusterStatus {
     /// Entered on `CreateCluster`; left for `ACTIVE` after the create duration.

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::facts::{cluster_facts, ClusterFacts};
+use super::facts::ClusterFacts;
 use super::store::KubeCluster;
 use super::{bootstrap, kubelet, nodes, scheduler, workloads};
 use crate::clock::Timestamp;
@@ -56,20 +56,22 @@ pub struct Kube<'a> {
 }
 
 /// Brings every cluster of `region` (named `region_name`) up to `now`.
+///
+/// Called on every request, so it keeps each cluster's facts in `region.kube_facts` and rebuilds them
+/// only when what they are read from changed ([`super::facts::facts_key`]); a cluster whose facts
+/// the controllers have already seen and that has nothing due is not visited (the same test
+/// [`reconcile`] makes before it does anything).
 pub fn advance(region: &mut Region, region_name: &str, now: Timestamp, timing: Timing) {
-    let facts: Vec<ClusterFacts> = region
-        .eks
-        .clusters
-        .keys()
-        .filter_map(|name| cluster_facts(region, region_name, name))
-        .collect();
+    let mut cache = std::mem::take(&mut region.kube_facts);
+    cache.refresh(region, region_name);
     let kube = &mut region.kube;
     let before = kube.clusters.len();
     kube.clusters
-        .retain(|name, _| facts.iter().any(|f| &f.name == name));
+        .retain(|name, _| cache.clusters.contains_key(name));
     kube.dropped += (before - kube.clusters.len()) as u64;
-    for f in &facts {
-        if !kube.clusters.contains_key(&f.name) {
+    for (name, entry) in &mut cache.clusters {
+        let f = &entry.facts;
+        if !kube.clusters.contains_key(name) {
             if !f.serving() {
                 continue;
             }
@@ -79,12 +81,19 @@ pub fn advance(region: &mut Region, region_name: &str, now: Timestamp, timing: T
                 .min(now);
             let mut cluster = bootstrap::new_cluster(f, up_at);
             reconcile(&mut cluster, f, up_at, timing, true);
-            kube.clusters.insert(f.name.clone(), cluster);
+            kube.clusters.insert(name.clone(), cluster);
         }
-        if let Some(cluster) = kube.clusters.get_mut(&f.name) {
+        if let Some(cluster) = kube.clusters.get_mut(name) {
+            let due = cluster.steps.earliest().is_some_and(|at| at <= now)
+                || f.boot_due(cluster.last_run, now).is_some();
+            if !due && entry.fingerprint == Some(cluster.facts_fingerprint) {
+                continue;
+            }
             reconcile(cluster, f, now, timing, false);
+            entry.fingerprint = Some(cluster.facts_fingerprint);
         }
     }
+    region.kube_facts = cache;
 }
 
 /// Runs the cluster's pending steps and controllers up to `now`. Without `force`, does nothing unless

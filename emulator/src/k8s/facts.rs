@@ -4,8 +4,10 @@
 //! tested with hand-built ones and never reach into another service's store.
 
 use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use fargate_selector::{Profile, ProfileStatus, Selector};
+use foldhash::quality::{FixedState, FoldHasher};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
@@ -211,6 +213,144 @@ pub fn cluster_facts(region: &Region, region_name: &str, name: &str) -> Option<C
     Some(facts)
 }
 
+/// A hash of everything [`cluster_facts`] reads for cluster `name`, taken in place, without building
+/// the facts: when it has not moved, the facts have not changed. It follows `cluster_facts` field by
+/// field (keep the two together); where a fact is derived (a nodegroup's phase from its status, a
+/// profile's subnets from EC2), it hashes what the fact is derived from. A runtime value, never
+/// persisted: the hasher's seed is fixed, its algorithm may change between versions of foldhash.
+#[must_use]
+pub fn facts_key(region: &Region, region_name: &str, name: &str) -> Option<u64> {
+    let cluster = region.eks.clusters.get(name)?;
+    let mut h = FixedState::with_seed(0).build_hasher();
+    region_name.hash(&mut h);
+    cluster.name.hash(&mut h);
+    cluster.version.hash(&mut h);
+    cluster.platform_version.hash(&mut h);
+    cluster.status.hash(&mut h);
+    cluster.created_at.hash(&mut h);
+    cluster.service_ipv4_cidr.hash(&mut h);
+    cluster.arn.hash(&mut h);
+    cluster.endpoint_id.hash(&mut h);
+    let subnets = |ids: &[String], h: &mut FoldHasher<'static>| {
+        ids.len().hash(h);
+        for id in ids {
+            match region.ec2.subnets.get(id) {
+                Some(s) => {
+                    s.id.hash(h);
+                    s.availability_zone.hash(h);
+                    s.cidr.hash(h);
+                }
+                None => 0u8.hash(h),
+            }
+        }
+    };
+    for p in cluster.fargate_profiles() {
+        p.name.hash(&mut h);
+        p.status.hash(&mut h);
+        p.selectors.len().hash(&mut h);
+        for s in &p.selectors {
+            s.namespace.hash(&mut h);
+            s.labels.hash(&mut h);
+        }
+        subnets(&p.subnets, &mut h);
+        p.pod_execution_role_arn.hash(&mut h);
+    }
+    0xffu8.hash(&mut h);
+    for ng in cluster.nodegroups() {
+        ng.name.hash(&mut h);
+        ng.status.hash(&mut h);
+        ng.desired_size().hash(&mut h);
+        ng.instance_types.first().hash(&mut h);
+        subnets(&ng.subnets, &mut h);
+        ng.labels.hash(&mut h);
+        ng.taints.len().hash(&mut h);
+        for t in &ng.taints {
+            t.key.hash(&mut h);
+            t.value.hash(&mut h);
+            t.effect.kubernetes().hash(&mut h);
+        }
+        ng.node_role.hash(&mut h);
+    }
+    0xffu8.hash(&mut h);
+    for g in region.autoscaling.groups() {
+        if g.cluster_name() != Some(name) {
+            continue;
+        }
+        g.name.hash(&mut h);
+        g.tags.len().hash(&mut h);
+        for t in &g.tags {
+            t.key.hash(&mut h);
+            t.value.hash(&mut h);
+        }
+        g.instances_ready_at.hash(&mut h);
+        g.desired_capacity.hash(&mut h);
+        g.launch_template_data(&region.ec2)
+            .and_then(|d| d.instance_type.as_deref())
+            .hash(&mut h);
+        subnets(&g.subnets, &mut h);
+    }
+    Some(h.finish())
+}
+
+/// The facts `advance` last built for each cluster of a region, kept so that a request which changed
+/// nothing a cluster depends on neither rebuilds them nor fingerprints them again. Runtime only: an
+/// empty cache (after a restart or a reset) just means every cluster's facts are built once more.
+#[derive(Debug, Default)]
+pub struct FactsCache {
+    /// By EKS cluster name.
+    pub clusters: BTreeMap<String, CachedFacts>,
+}
+
+/// One cluster's entry in a [`FactsCache`].
+#[derive(Debug)]
+pub struct CachedFacts {
+    /// [`facts_key`] of what `facts` were built from.
+    pub key: u64,
+    /// The facts.
+    pub facts: ClusterFacts,
+    /// The cluster's `facts_fingerprint` right after the controllers last saw `facts` (then equal
+    /// to `facts.fingerprint()`); `None` until they have.
+    pub fingerprint: Option<u64>,
+}
+
+impl FactsCache {
+    /// Brings the entries up to date with the region's EKS clusters: drops those of clusters that
+    /// are gone, rebuilds the facts of those whose [`facts_key`] moved, and adds the new ones.
+    pub fn refresh(&mut self, region: &Region, region_name: &str) {
+        self.clusters
+            .retain(|name, _| region.eks.clusters.contains_key(name));
+        for name in region.eks.clusters.keys() {
+            let Some(key) = facts_key(region, region_name, name) else {
+                continue;
+            };
+            match self.clusters.get_mut(name) {
+                Some(entry) if entry.key == key => {}
+                Some(entry) => {
+                    if let Some(facts) = cluster_facts(region, region_name, name) {
+                        *entry = CachedFacts {
+                            key,
+                            facts,
+                            fingerprint: None,
+                        };
+                    }
+                }
+                None => {
+                    if let Some(facts) = cluster_facts(region, region_name, name) {
+                        self.clusters.insert(
+                            name.clone(),
+                            CachedFacts {
+                                key,
+                                facts,
+                                fingerprint: None,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The unmanaged nodegroups of cluster `name`: the region's Auto Scaling groups whose instances join
 /// it (`autoscaling/model.rs`, "Reading groups"), each named by its `alpha.eksctl.io/nodegroup-name`
 /// tag (else the group's name), serving once its instances have booted, with eksctl's node labels and the
@@ -315,4 +455,93 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use fargate_selector::Selector;
+
+    use super::*;
+    use crate::eks::model::fake::{Fixture, CLUSTER, POD_ROLE};
+    use crate::eks::model::NewFargateProfile;
+
+    const REGION: &str = "us-east-1";
+
+    /// A region holding the fixture's EKS side (and no EC2 subnets: facts then leave them out).
+    fn region(f: &Fixture) -> Region {
+        let mut region = Region::default();
+        region.eks.clusters.clone_from(&f.eks.clusters);
+        region
+    }
+
+    fn create_profile(f: &mut Fixture, name: &str) {
+        let env = f.env();
+        let new = NewFargateProfile {
+            name: name.into(),
+            pod_execution_role_arn: POD_ROLE.into(),
+            selectors: vec![Selector {
+                namespace: "default".into(),
+                labels: BTreeMap::new(),
+            }],
+            ..NewFargateProfile::default()
+        };
+        f.eks
+            .create_fargate_profile(&env, &mut f.ids, &f.dir, &mut f.faults, CLUSTER, new)
+            .expect("a valid profile");
+    }
+
+    /// The key of the fixture's cluster, and the cache refreshed from the same region, whose facts
+    /// must be the ones built from scratch.
+    fn key_and_refresh(f: &Fixture, cache: &mut FactsCache) -> u64 {
+        let region = region(f);
+        cache.refresh(&region, REGION);
+        let fresh = cluster_facts(&region, REGION, CLUSTER).expect("the cluster");
+        assert_eq!(cache.clusters[CLUSTER].facts, fresh);
+        facts_key(&region, REGION, CLUSTER).expect("the cluster")
+    }
+
+    #[test]
+    fn the_key_moves_with_every_change_the_facts_see_and_the_cache_follows() {
+        let mut f = Fixture::active_cluster();
+        let mut cache = FactsCache::default();
+        let active = key_and_refresh(&f, &mut cache);
+        assert_eq!(key_and_refresh(&f, &mut cache), active, "nothing changed");
+
+        create_profile(&mut f, "fp-a");
+        let creating = key_and_refresh(&f, &mut cache);
+        assert_ne!(creating, active, "a new profile");
+        assert_eq!(cache.clusters[CLUSTER].facts.profiles.len(), 1);
+
+        f.pass(600);
+        let profile_active = key_and_refresh(&f, &mut cache);
+        assert_ne!(profile_active, creating, "the profile's status");
+        assert_eq!(
+            cache.clusters[CLUSTER].facts.profiles[0].status,
+            ProfileStatus::Active
+        );
+
+        f.eks
+            .clusters
+            .get_mut(CLUSTER)
+            .expect("the cluster")
+            .tags
+            .insert("team".into(), "a".into());
+        assert_eq!(
+            key_and_refresh(&f, &mut cache),
+            profile_active,
+            "tags are not facts"
+        );
+
+        f.eks.clusters.get_mut(CLUSTER).expect("the cluster").status = ClusterStatus::Updating;
+        assert_ne!(key_and_refresh(&f, &mut cache), profile_active);
+    }
+
+    #[test]
+    fn the_cache_forgets_clusters_that_are_gone() {
+        let f = Fixture::active_cluster();
+        let mut cache = FactsCache::default();
+        key_and_refresh(&f, &mut cache);
+        cache.refresh(&Region::default(), REGION);
+        assert!(cache.clusters.is_empty());
+    }
 }

@@ -201,7 +201,7 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
     let body: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => {
-            let request_id = emulator.with_world(|world, _| world.ids.request_id());
+            let request_id = emulator.with_world_bookkeeping(|world, _| world.ids.request_id());
             let err = AwsError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
@@ -222,17 +222,18 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
         Some(s) => Service::from_signing_name(&s.service) == Some(Service::Ssm),
         None => shape_service == Some(Service::Ssm),
     };
-    let request_id = emulator.with_world(|world, _| {
+    let draw_request_id = |world: &mut crate::state::World| {
         if stateless {
             world.stateless_ids.request_id()
         } else {
             world.ids.request_id()
         }
-    });
+    };
     let service = match &scope {
         Some(scope) => match Service::from_signing_name(&scope.service) {
             Some(service) => Some(service),
             None => {
+                let request_id = emulator.with_world_bookkeeping(|world, _| draw_request_id(world));
                 let response =
                     unknown_service(Some(&scope.service), is_form(&parts.headers), &request_id);
                 return with_request_id(response, &request_id);
@@ -241,11 +242,45 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
         None => shape_service,
     };
     let Some(service) = service else {
+        let request_id = emulator.with_world_bookkeeping(|world, _| draw_request_id(world));
         return with_request_id(
             unknown_service(None, is_form(&parts.headers), &request_id),
             &request_id,
         );
     };
+    if emulator.config().strict_auth {
+        if let Err(failure) = verify::verify(
+            &emulator.config().credentials,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &body,
+            crate::clock::wall_now(),
+        ) {
+            let request_id = emulator.with_world_bookkeeping(|world, _| draw_request_id(world));
+            let err = failure.to_aws_error(service);
+            return with_request_id(error_response(service, &err, &request_id), &request_id);
+        }
+    }
+    let form = service
+        .is_query()
+        .then(|| query_request(&parts.method, query, &body));
+    let op = if service == Service::Ssm {
+        crate::ssm::target_operation(&parts.headers)
+            .unwrap_or(operation::UNKNOWN_OPERATION)
+            .to_owned()
+    } else {
+        operation::operation_name(service, &parts.method, path, form.as_ref())
+    };
+    // One lock for the request id and the faults' decision, in that order.
+    let (request_id, injected) = emulator.with_world_bookkeeping(|world, _| {
+        let request_id = draw_request_id(world);
+        (request_id, crate::faults::decide(world, service, &op))
+    });
+    if let Some((err, fault)) = crate::faults::wait_out(injected).await {
+        let response = error_response(service, &err, &request_id);
+        return with_request_id(crate::faults::mark(response, &fault), &request_id);
+    }
     let access_key = scope
         .as_ref()
         .map(|s| s.access_key.clone())
@@ -264,33 +299,6 @@ pub async fn dispatch(State(emulator): State<Emulator>, request: Request) -> Res
         account,
         request_id: request_id.clone(),
     };
-    if emulator.config().strict_auth {
-        if let Err(failure) = verify::verify(
-            &emulator.config().credentials,
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            &body,
-            crate::clock::wall_now(),
-        ) {
-            let err = failure.to_aws_error(service);
-            return with_request_id(error_response(service, &err, &request_id), &request_id);
-        }
-    }
-    let form = service
-        .is_query()
-        .then(|| query_request(&parts.method, query, &body));
-    let op = if service == Service::Ssm {
-        crate::ssm::target_operation(&parts.headers)
-            .unwrap_or(operation::UNKNOWN_OPERATION)
-            .to_owned()
-    } else {
-        operation::operation_name(service, &parts.method, path, form.as_ref())
-    };
-    if let Some((err, fault)) = crate::faults::inject(&emulator, service, &op).await {
-        let response = error_response(service, &err, &request_id);
-        return with_request_id(crate::faults::mark(response, &fault), &request_id);
-    }
     let form = form.unwrap_or_default();
     let response = match service {
         Service::Eks => crate::eks::route(&emulator, &ctx, &parts.method, path, query, &body),

@@ -27,7 +27,7 @@ use crate::state::Env;
 pub const AMI_RELEASE_DATE: &str = "20251120";
 
 /// `Nodegroup.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NodegroupStatus {
     /// Entered on `CreateNodegroup`; left for `ACTIVE` after the create duration.
