@@ -84,9 +84,7 @@ pub fn advance(region: &mut Region, region_name: &str, now: Timestamp, timing: T
             kube.clusters.insert(name.clone(), cluster);
         }
         if let Some(cluster) = kube.clusters.get_mut(name) {
-            let due = cluster.steps.earliest().is_some_and(|at| at <= now)
-                || f.boot_due(cluster.last_run, now).is_some();
-            if !due && entry.fingerprint == Some(cluster.facts_fingerprint) {
+            if !is_due(cluster, f, now) && entry.fingerprint == Some(cluster.facts_fingerprint) {
                 continue;
             }
             reconcile(cluster, f, now, timing, false);
@@ -94,6 +92,14 @@ pub fn advance(region: &mut Region, region_name: &str, now: Timestamp, timing: T
         }
     }
     region.kube_facts = cache;
+}
+
+/// Whether something of the cluster comes due by `now`: a pod step, a nodegroup's boot, or a
+/// scheduler flush.
+fn is_due(c: &KubeCluster, facts: &ClusterFacts, now: Timestamp) -> bool {
+    c.steps.earliest().is_some_and(|at| at <= now)
+        || facts.boot_due(c.last_run, now).is_some()
+        || scheduler::flush_due(c).is_some_and(|at| at <= now)
 }
 
 /// Runs the cluster's pending steps and controllers up to `now`. Without `force`, does nothing unless
@@ -106,10 +112,7 @@ pub fn reconcile(
     force: bool,
 ) {
     let fingerprint = facts.fingerprint();
-    let due = c.steps.earliest().is_some_and(|at| at <= now)
-        || facts.boot_due(c.last_run, now).is_some()
-        || scheduler::flush_due(c).is_some_and(|at| at <= now);
-    if !force && !due && fingerprint == c.facts_fingerprint {
+    if !force && !is_due(c, facts, now) && fingerprint == c.facts_fingerprint {
         return;
     }
     let mut own_ids = std::mem::replace(&mut c.ids, IdGen::new(0));
