@@ -118,9 +118,9 @@ pub fn reconcile(
     let mut own_ids = std::mem::replace(&mut c.ids, IdGen::new(0));
     let ids = &mut own_ids;
     if fingerprint != c.facts_fingerprint {
-        // What AWS says feeds admission of the pods the workloads create: look at every workload,
-        // and run every gated controller.
-        c.index.dirty_all(&c.objects);
+        // Run every gated controller again (they read what AWS says). The workload controllers need
+        // not: they read the facts only to admit the pods they create, and a workload with no change
+        // queued has none to create.
         c.index.ran.clear();
     }
     c.facts_fingerprint = fingerprint;
