@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use fargate_selector::FARGATE_PROFILE_LABEL;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::kinds::Kind;
 use super::nodes::{internal_ip, NODEGROUP_LABEL};
@@ -235,6 +234,7 @@ impl Index {
     /// changes nothing, i.e. that the work queues skipped nothing).
     #[cfg(test)]
     pub fn dirty_all(&mut self, objects: &Objects) {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
         let uids = |metas: Vec<&ObjectMeta>| -> BTreeSet<String> {
             metas.into_iter().map(|m| uid_of(m).to_owned()).collect()
         };
