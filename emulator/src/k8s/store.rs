@@ -255,8 +255,17 @@ impl KubeCluster {
         let rv = self.next_rv::<K>();
         let meta = obj.metadata_mut();
         if meta.name.as_deref().unwrap_or_default().is_empty() {
+            // As the apiserver's generateName: draw again while the name is taken.
             let prefix = meta.generate_name.clone().unwrap_or_default();
-            meta.name = Some(format!("{prefix}{}", ids.k8s_suffix(5)));
+            let namespace = meta.namespace.clone().filter(|_| K::info().namespaced);
+            let store = &K::store(&self.objects).0;
+            let name = loop {
+                let name = format!("{prefix}{}", ids.k8s_suffix(5));
+                if !store.contains_key(&key(namespace.as_deref(), &name)) {
+                    break name;
+                }
+            };
+            meta.name = Some(name);
         }
         meta.uid = Some(ids.uuid_v4());
         meta.resource_version = Some(rv.to_string());
@@ -324,13 +333,14 @@ impl KubeCluster {
     pub fn remove<K: Kind>(&mut self, namespace: Option<&str>, name: &str) -> Option<K> {
         let key = key(namespace, name);
         let mut obj = K::store_mut(&mut self.objects).0.remove(&key)?;
+        // The resourceVersion first: the index stamps what it records with this write's.
+        let rv = self.next_rv::<K>();
         self.index.update::<K>(&key, Some(&obj), None);
         if K::KIND == "Pod" {
             // A scheduling failure is reported once per pod: forget it with the pod.
             self.reported.remove(uid_of(obj.metadata()));
         }
         let before = to_value(&obj);
-        let rv = self.next_rv::<K>();
         obj.metadata_mut().resource_version = Some(rv.to_string());
         self.log_change(Change {
             rv,
@@ -416,6 +426,19 @@ mod tests {
         assert_eq!(gone.metadata.resource_version.as_deref(), Some("3"));
         let kinds: Vec<(u64, bool)> = c.log.iter().map(|ch| (ch.rv, ch.deleted)).collect();
         assert_eq!(kinds, [(1, false), (2, false), (3, true)]);
+    }
+
+    #[test]
+    fn a_generated_name_that_is_taken_is_drawn_again() {
+        let mut c = KubeCluster::new("c", Timestamp(0), IdGen::new(0));
+        let taken = format!("web-{}", IdGen::new(7).k8s_suffix(5));
+        c.create(pod("dev", &taken), Timestamp(0), &mut IdGen::new(1));
+        let mut generated = pod("dev", "");
+        generated.metadata.generate_name = Some("web-".into());
+        let made = c.create(generated, Timestamp(0), &mut IdGen::new(7));
+        assert_ne!(made.metadata.name.as_deref(), Some(taken.as_str()));
+        assert_eq!(c.all::<Pod>().count(), 2, "nothing was replaced");
+        assert!(c.index.agrees_with(&c.objects));
     }
 
     #[test]

@@ -760,3 +760,31 @@ fn a_pod_no_node_fits_waits_for_a_node_it_tolerates_or_five_minutes() {
         "{node:?}"
     );
 }
+
+#[test]
+fn a_pod_waiting_for_room_is_placed_as_soon_as_a_pod_leaves_the_node() {
+    let mut sim = Sim::new(facts(Vec::new(), vec![nodegroup("ng-1", 1)]));
+    sim.after(60);
+    let pod = |name: &str, cpu: &str| {
+        json!({"metadata": {"name": name},
+               "spec": {"containers": [{"name": "c", "image": "busybox", "resources": {"requests": {"cpu": cpu}}}]}})
+    };
+    sim.create::<Pod>(Some("default"), pod("q", "1200m"));
+    sim.after(10);
+    sim.create::<Pod>(Some("default"), pod("p", "1000m"));
+    let events = sim.events_for("default", "p");
+    assert!(
+        events.len() == 1 && events[0].contains("1 Insufficient cpu"),
+        "{events:?}"
+    );
+    // q is force-deleted: the pod parked for room is tried again at once.
+    sim.call(|k| api::delete::<Pod>(k, Some("default"), "q", &json!({"gracePeriodSeconds": 0})))
+        .expect("deleted");
+    assert!(sim.c.get::<Pod>(Some("default"), "q").is_none());
+    let node = sim.pod("default", "p").spec.unwrap().node_name;
+    assert!(
+        node.as_deref()
+            .is_some_and(|n| n.starts_with("ip-192-168-")),
+        "{node:?}"
+    );
+}
