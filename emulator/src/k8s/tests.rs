@@ -179,6 +179,18 @@ impl Sim {
             c.rv, self.c.rv,
             "a skipped controller had work to do: {extra:#?}"
         );
+        // No parked pod could have been placed: with every pod tried again, none gets a node (only
+        // their FailedScheduling messages may be stale, by design).
+        let mut c = self.c.clone();
+        c.index.parked.clear();
+        reconcile(&mut c, &self.facts, self.now, Timing::Realistic, true);
+        let bound = |c: &KubeCluster| -> Vec<String> {
+            c.all::<Pod>()
+                .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some()))
+                .map(|p| store::key_of(p))
+                .collect()
+        };
+        assert_eq!(bound(&c), bound(&self.c), "a parked pod missed its wake-up");
     }
 
     /// The indexes kept by every write agree with the objects, and every Fargate node without pods
