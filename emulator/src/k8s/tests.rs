@@ -187,7 +187,7 @@ impl Sim {
         let bound = |c: &KubeCluster| -> Vec<String> {
             c.all::<Pod>()
                 .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some()))
-                .map(|p| store::key_of(p))
+                .map(store::key_of)
                 .collect()
         };
         assert_eq!(bound(&c), bound(&self.c), "a parked pod missed its wake-up");
