@@ -15,7 +15,7 @@ use aws_sdk_cloudformation::Client;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use support::{run, run_err, run_json, TestEmulator, ACCOUNT};
+use support::{run_err, run_json, TestEmulator, ACCOUNT};
 
 const REGION: &str = "us-west-2";
 const CLUSTER: &str = include_str!("fixtures/eksctl/cluster.yaml");
@@ -28,34 +28,18 @@ fn fixture(name: &str) -> String {
     )
 }
 
-/// Runs an `aws` call that must succeed; its JSON output (`null` when it prints nothing).
-fn aws(emu: &TestEmulator, args: &[&str]) -> Value {
-    let out = run(emu.aws(REGION).args(args));
-    assert!(
-        out.status.success(),
-        "aws {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.stdout.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
-    } else {
-        serde_json::from_slice(&out.stdout).expect("JSON output")
-    }
-}
-
 /// Runs `aws cloudformation wait <waiter>`, which must succeed.
 fn wait(emu: &TestEmulator, waiter: &str, stack: &str) {
-    aws(
-        emu,
+    emu.aws_ok(
+        REGION,
         &["cloudformation", "wait", waiter, "--stack-name", stack],
     );
 }
 
 /// A stack's outputs by key.
 fn outputs(emu: &TestEmulator, stack: &str) -> BTreeMap<String, String> {
-    let described = aws(
-        emu,
+    let described = emu.aws_ok(
+        REGION,
         &["cloudformation", "describe-stacks", "--stack-name", stack],
     );
     described["Stacks"][0]["Outputs"]
@@ -93,15 +77,15 @@ fn create_stack(emu: &TestEmulator, stack: &str, fixture_name: &str, extra_tags:
         "Key=eksctl.cluster.k8s.io/v1alpha1/cluster-name,Value=fargate-demo",
     ];
     args.extend_from_slice(extra_tags);
-    aws(emu, &args);
+    emu.aws_ok(REGION, &args);
     emu.advance(30 * 60);
     wait(emu, "stack-create-complete", stack);
 }
 
 /// Deletes a stack as eksctl does: termination protection off, delete, wait.
 fn delete_stack(emu: &TestEmulator, stack: &str) {
-    aws(
-        emu,
+    emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "update-termination-protection",
@@ -110,8 +94,8 @@ fn delete_stack(emu: &TestEmulator, stack: &str) {
             stack,
         ],
     );
-    aws(
-        emu,
+    emu.aws_ok(
+        REGION,
         &["cloudformation", "delete-stack", "--stack-name", stack],
     );
     emu.advance(30 * 60);
@@ -120,8 +104,8 @@ fn delete_stack(emu: &TestEmulator, stack: &str) {
 
 /// A stack resource's physical id.
 fn physical_id(emu: &TestEmulator, stack: &str, logical: &str) -> String {
-    let described = aws(
-        emu,
+    let described = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "describe-stack-resource",
@@ -183,13 +167,13 @@ async fn the_eksctl_cluster_template_validates_and_needs_capability_iam() {
 async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and_deletes_everything(
 ) {
     let emu = TestEmulator::start().await;
-    let before_vpcs = aws(&emu, &["ec2", "describe-vpcs"])["Vpcs"]
+    let before_vpcs = emu.aws_ok(REGION, &["ec2", "describe-vpcs"])["Vpcs"]
         .as_array()
         .unwrap()
         .len();
     let cluster_template = fixture("cluster.yaml");
-    let created = aws(
-        &emu,
+    let created = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "create-stack",
@@ -206,8 +190,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
         ],
     );
     let stack_id = created["StackId"].as_str().unwrap().to_owned();
-    let described = aws(
-        &emu,
+    let described = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "describe-stacks",
@@ -220,8 +204,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
     emu.advance(30 * 60);
     wait(&emu, "stack-create-complete", CLUSTER_STACK);
 
-    let described = aws(
-        &emu,
+    let described = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "describe-stacks",
@@ -257,7 +241,10 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
     assert!(vpc.starts_with("vpc-"));
 
     // The control plane: ACTIVE, on the stack's subnets, VPC, security group and service role.
-    let cluster = aws(&emu, &["eks", "describe-cluster", "--name", "fargate-demo"]);
+    let cluster = emu.aws_ok(
+        REGION,
+        &["eks", "describe-cluster", "--name", "fargate-demo"],
+    );
     let cluster = &cluster["cluster"];
     assert_eq!(cluster["status"], "ACTIVE");
     assert_eq!(cluster["version"], "1.32");
@@ -283,8 +270,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
 
     // EC2 shows the network the template describes: private subnets route through the NAT
     // gateway, public ones to the internet gateway and map public addresses.
-    let described = aws(
-        &emu,
+    let described = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-subnets",
@@ -294,8 +281,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
     );
     let subnets = described["Subnets"].as_array().unwrap();
     assert_eq!(subnets.len(), 6);
-    let tables = aws(
-        &emu,
+    let tables = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-route-tables",
@@ -359,8 +346,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
         .map(|s| s["AvailabilityZone"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(zones.len(), 3);
-    let nat = aws(
-        &emu,
+    let nat = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-nat-gateways",
@@ -379,14 +366,14 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
     // The roles exist in IAM with what the template gave them.
     let pods_role_arn = output("FargatePodExecutionRoleARN");
     let pods_role_name = pods_role_arn.rsplit('/').next().unwrap().to_owned();
-    let role = aws(&emu, &["iam", "get-role", "--role-name", &pods_role_name]);
+    let role = emu.aws_ok(REGION, &["iam", "get-role", "--role-name", &pods_role_name]);
     assert_eq!(role["Role"]["Arn"], pods_role_arn.as_str());
     assert_eq!(
         role["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"][0],
         "eks-fargate-pods.amazonaws.com"
     );
-    let attached = aws(
-        &emu,
+    let attached = emu.aws_ok(
+        REGION,
         &[
             "iam",
             "list-attached-role-policies",
@@ -406,7 +393,7 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
     assert!(service_role_name.starts_with("eksctl-fargate-demo-cluster-ServiceRole-"));
 
     // Exports under the stack's name, as the nodegroup and fargate stacks import them.
-    let exports = aws(&emu, &["cloudformation", "list-exports"]);
+    let exports = emu.aws_ok(REGION, &["cloudformation", "list-exports"]);
     let exported: Vec<(String, String)> = exports["Exports"]
         .as_array()
         .unwrap()
@@ -436,8 +423,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
             "{name} exported"
         );
     }
-    let resources = aws(
-        &emu,
+    let resources = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "list-stack-resources",
@@ -465,8 +452,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
     assert!(physical("PublicSubnetRoute").ends_with("|0.0.0.0/0"));
     assert!(physical("IngressInterNodeGroupSG").starts_with("sgr-"));
     // The events carry the time each resource took.
-    let events = aws(
-        &emu,
+    let events = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "describe-stack-events",
@@ -500,8 +487,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
         refused.contains("cannot be deleted while TerminationProtection is enabled"),
         "{refused}"
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "update-termination-protection",
@@ -510,8 +497,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
             CLUSTER_STACK,
         ],
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "delete-stack",
@@ -519,8 +506,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
             CLUSTER_STACK,
         ],
     );
-    let deleting = aws(
-        &emu,
+    let deleting = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "describe-stacks",
@@ -531,8 +518,8 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
     assert_eq!(deleting["Stacks"][0]["StackStatus"], "DELETE_IN_PROGRESS");
     emu.advance(30 * 60);
     wait(&emu, "stack-delete-complete", CLUSTER_STACK);
-    let deleted = aws(
-        &emu,
+    let deleted = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "describe-stacks",
@@ -554,7 +541,7 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
         "{stderr}"
     );
     assert_eq!(
-        aws(&emu, &["ec2", "describe-vpcs"])["Vpcs"]
+        emu.aws_ok(REGION, &["ec2", "describe-vpcs"])["Vpcs"]
             .as_array()
             .unwrap()
             .len(),
@@ -585,10 +572,12 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
                 .args(["eks", "describe-cluster", "--name", "fargate-demo"]),
         );
     assert!(stderr.contains("ResourceNotFoundException"), "{stderr}");
-    assert!(aws(&emu, &["ec2", "describe-addresses"])["Addresses"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        emu.aws_ok(REGION, &["ec2", "describe-addresses"])["Addresses"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let nat_after = run_json(emu.aws(REGION).args([
         "ec2",
         "describe-nat-gateways",
@@ -600,10 +589,12 @@ async fn the_eksctl_cluster_stack_makes_an_active_cluster_on_its_own_network_and
         .unwrap()
         .iter()
         .all(|n| n["State"] == "deleted"));
-    assert!(aws(&emu, &["cloudformation", "list-exports"])["Exports"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        emu.aws_ok(REGION, &["cloudformation", "list-exports"])["Exports"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -633,7 +624,7 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
         "--subnets",
     ];
     args.extend(private.iter().map(String::as_str));
-    let created = aws(&emu, &args);
+    let created = emu.aws_ok(REGION, &args);
     assert_eq!(created["fargateProfile"]["status"], "CREATING");
     emu.advance(5 * 60);
     let profile_args = [
@@ -644,10 +635,10 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
     ];
     let mut wait_args = vec!["eks", "wait", "fargate-profile-active"];
     wait_args.extend(profile_args);
-    aws(&emu, &wait_args);
+    emu.aws_ok(REGION, &wait_args);
     let mut describe_args = vec!["eks", "describe-fargate-profile"];
     describe_args.extend(profile_args);
-    let profile = aws(&emu, &describe_args);
+    let profile = emu.aws_ok(REGION, &describe_args);
     assert_eq!(profile["fargateProfile"]["status"], "ACTIVE");
     assert_eq!(strs(&profile["fargateProfile"]["subnets"]), private);
     assert_eq!(
@@ -663,8 +654,8 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
         "nodegroup.json",
         &["Key=alpha.eksctl.io/nodegroup-name,Value=ng-1"],
     );
-    let nodegroup = aws(
-        &emu,
+    let nodegroup = emu.aws_ok(
+        REGION,
         &[
             "eks",
             "describe-nodegroup",
@@ -694,8 +685,8 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
         nodegroup["nodeRole"],
         format!("arn:aws:iam::{ACCOUNT}:role/{node_role}").as_str()
     );
-    let versions = aws(
-        &emu,
+    let versions = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-launch-template-versions",
@@ -766,8 +757,8 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
     let (size, instance_type, labels) = ng2.expect("ng-2 is a nodegroup of the cluster");
     assert_eq!((size, instance_type.as_str()), (2, "m5.large"));
     assert_eq!(labels["alpha.eksctl.io/nodegroup-name"], "ng-2");
-    let control_plane_sg = aws(
-        &emu,
+    let control_plane_sg = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-security-groups",
@@ -781,7 +772,7 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
         node_sg.as_str()
     );
     assert_eq!(group["IpPermissionsEgress"].as_array().unwrap().len(), 3);
-    let exports = aws(&emu, &["cloudformation", "list-exports"]);
+    let exports = emu.aws_ok(REGION, &["cloudformation", "list-exports"]);
     assert!(exports["Exports"]
         .as_array()
         .unwrap()
@@ -789,8 +780,8 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
         .any(|e| e["Name"] == format!("{unmanaged}::InstanceProfileARN")));
 
     // The cluster stack stays while the nodegroup stacks import its exports.
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "update-termination-protection",
@@ -799,8 +790,8 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
             CLUSTER_STACK,
         ],
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "delete-stack",
@@ -808,8 +799,8 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
             CLUSTER_STACK,
         ],
     );
-    let kept = aws(
-        &emu,
+    let kept = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "describe-stacks",
@@ -831,11 +822,11 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
     delete_stack(&emu, unmanaged);
     let mut delete_args = vec!["eks", "delete-fargate-profile"];
     delete_args.extend(profile_args);
-    aws(&emu, &delete_args);
+    emu.aws_ok(REGION, &delete_args);
     emu.advance(5 * 60);
     let mut wait_args = vec!["eks", "wait", "fargate-profile-deleted"];
     wait_args.extend(profile_args);
-    aws(&emu, &wait_args);
+    emu.aws_ok(REGION, &wait_args);
     delete_stack(&emu, CLUSTER_STACK);
 
     let stderr = run_err(
@@ -856,7 +847,7 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
     ]));
     assert!(stderr.contains("NoSuchEntity"), "{stderr}");
     assert!(
-        aws(&emu, &["ec2", "describe-launch-templates"])["LaunchTemplates"]
+        emu.aws_ok(REGION, &["ec2", "describe-launch-templates"])["LaunchTemplates"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -869,8 +860,8 @@ async fn a_fargate_profile_and_nodegroup_stacks_build_on_the_cluster_stacks_outp
         )
     });
     assert_eq!(left, (0, 0));
-    let stacks = aws(
-        &emu,
+    let stacks = emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "list-stacks",

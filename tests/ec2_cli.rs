@@ -6,36 +6,13 @@
 mod support;
 
 use serde_json::Value;
-use support::{run, run_err, run_json, TestEmulator, ACCOUNT};
+use support::{run_json, TestEmulator, ACCOUNT};
 
 const REGION: &str = "ap-northeast-1";
 
-/// Runs a call that must succeed: its JSON output, or `null` for operations without output.
-fn aws(emu: &TestEmulator, args: &[&str]) -> Value {
-    let out = run(emu.aws(REGION).args(args));
-    assert!(
-        out.status.success(),
-        "aws {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.stdout.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
-    } else {
-        serde_json::from_slice(&out.stdout).expect("JSON output")
-    }
-}
-
-/// The CLI's one-line error for a failed call: `An error occurred (Code) when calling the Op
-/// operation: message`.
-fn aws_err(emu: &TestEmulator, args: &[&str]) -> String {
-    let stderr = run_err(emu.aws(REGION).args(args));
-    stderr.lines().last().unwrap_or_default().to_owned()
-}
-
 fn expect_error(emu: &TestEmulator, args: &[&str], code: &str, operation: &str, message: &str) {
     assert_eq!(
-        aws_err(emu, args),
+        emu.aws_error(REGION, args),
         format!("An error occurred ({code}) when calling the {operation} operation: {message}"),
         "aws {}",
         args.join(" ")
@@ -61,7 +38,7 @@ fn private_in_emulator(emu: &TestEmulator, subnet: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster_on_it() {
     let emu = TestEmulator::start().await;
-    let zones = aws(&emu, &["ec2", "describe-availability-zones"]);
+    let zones = emu.aws_ok(REGION, &["ec2", "describe-availability-zones"]);
     let zones: Vec<String> = zones["AvailabilityZones"]
         .as_array()
         .unwrap()
@@ -73,8 +50,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]
     );
 
-    let vpc = aws(
-        &emu,
+    let vpc = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "create-vpc",
@@ -85,8 +62,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         ],
     );
     let vpc = text(&vpc, "/Vpc/VpcId");
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "modify-vpc-attribute",
@@ -97,11 +74,11 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         ],
     );
     let igw = text(
-        &aws(&emu, &["ec2", "create-internet-gateway"]),
+        &emu.aws_ok(REGION, &["ec2", "create-internet-gateway"]),
         "/InternetGateway/InternetGatewayId",
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "attach-internet-gateway",
@@ -118,8 +95,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         for (list, offset, kind) in [(&mut public, 0, "public"), (&mut private, 96, "private")] {
             let cidr = format!("10.0.{}.0/19", offset + 32 * i);
             let tags = format!("ResourceType=subnet,Tags=[{{Key=Name,Value={kind}-{zone}}}]");
-            let subnet = aws(
-                &emu,
+            let subnet = emu.aws_ok(
+                REGION,
                 &[
                     "ec2",
                     "create-subnet",
@@ -137,8 +114,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         }
     }
     for subnet in &public {
-        aws(
-            &emu,
+        emu.aws_ok(
+            REGION,
             &[
                 "ec2",
                 "modify-subnet-attribute",
@@ -150,11 +127,11 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
     }
 
     let public_table = text(
-        &aws(&emu, &["ec2", "create-route-table", "--vpc-id", &vpc]),
+        &emu.aws_ok(REGION, &["ec2", "create-route-table", "--vpc-id", &vpc]),
         "/RouteTable/RouteTableId",
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "create-route",
@@ -167,8 +144,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         ],
     );
     for subnet in &public {
-        let association = aws(
-            &emu,
+        let association = emu.aws_ok(
+            REGION,
             &[
                 "ec2",
                 "associate-route-table",
@@ -181,10 +158,10 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         assert!(text(&association, "/AssociationId").starts_with("rtbassoc-"));
     }
 
-    let eip = aws(&emu, &["ec2", "allocate-address", "--domain", "vpc"]);
+    let eip = emu.aws_ok(REGION, &["ec2", "allocate-address", "--domain", "vpc"]);
     let allocation = text(&eip, "/AllocationId");
-    let nat = aws(
-        &emu,
+    let nat = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "create-nat-gateway",
@@ -197,8 +174,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
     assert_eq!(text(&nat, "/NatGateway/State"), "pending");
     let nat = text(&nat, "/NatGateway/NatGatewayId");
     emu.advance(90);
-    let described = aws(
-        &emu,
+    let described = emu.aws_ok(
+        REGION,
         &["ec2", "describe-nat-gateways", "--nat-gateway-ids", &nat],
     );
     assert_eq!(text(&described, "/NatGateways/0/State"), "available");
@@ -208,11 +185,11 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
     );
 
     let private_table = text(
-        &aws(&emu, &["ec2", "create-route-table", "--vpc-id", &vpc]),
+        &emu.aws_ok(REGION, &["ec2", "create-route-table", "--vpc-id", &vpc]),
         "/RouteTable/RouteTableId",
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "create-route",
@@ -225,8 +202,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         ],
     );
     for subnet in &private {
-        aws(
-            &emu,
+        emu.aws_ok(
+            REGION,
             &[
                 "ec2",
                 "associate-route-table",
@@ -239,8 +216,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
     }
 
     // describe-subnets tells them apart as AWS does: MapPublicIpOnLaunch, and each subnet's route table.
-    let subnets = aws(
-        &emu,
+    let subnets = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-subnets",
@@ -250,8 +227,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
     );
     let subnets = subnets["Subnets"].as_array().unwrap();
     assert_eq!(subnets.len(), 6);
-    let tables = aws(
-        &emu,
+    let tables = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-route-tables",
@@ -293,8 +270,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         );
         assert_eq!(private_in_emulator(&emu, &id), !is_public, "{id}");
     }
-    let tagged = aws(
-        &emu,
+    let tagged = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-subnets",
@@ -310,8 +287,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#
         )
     };
-    let cluster_role = aws(
-        &emu,
+    let cluster_role = emu.aws_ok(
+        REGION,
         &[
             "iam",
             "create-role",
@@ -326,8 +303,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         "eks.amazonaws.com",
         "the CLI URL-decodes and parses the trust policy"
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "iam",
             "attach-role-policy",
@@ -337,8 +314,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
             "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
         ],
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "iam",
             "create-role",
@@ -348,8 +325,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
             &trust("eks-fargate-pods.amazonaws.com"),
         ],
     );
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "iam",
             "attach-role-policy",
@@ -360,8 +337,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         ],
     );
     let all_subnets: Vec<String> = public.iter().chain(&private).cloned().collect();
-    let cluster = aws(
-        &emu,
+    let cluster = emu.aws_ok(
+        REGION,
         &[
             "eks",
             "create-cluster",
@@ -378,8 +355,8 @@ async fn the_cli_builds_a_vpc_with_public_and_private_subnets_and_an_eks_cluster
         &cluster,
         "/cluster/resourcesVpcConfig/clusterSecurityGroupId",
     );
-    let groups = aws(
-        &emu,
+    let groups = emu.aws_ok(
+        REGION,
         &["ec2", "describe-security-groups", "--group-ids", &group],
     );
     assert!(text(&groups, "/SecurityGroups/0/GroupName").starts_with("eks-cluster-sg-demo-"));
@@ -546,8 +523,8 @@ async fn each_ec2_error_has_its_code_and_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_region_has_a_public_default_vpc_of_its_own() {
     let emu = TestEmulator::start().await;
-    let tokyo = aws(
-        &emu,
+    let tokyo = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-vpcs",
@@ -571,8 +548,8 @@ async fn every_region_has_a_public_default_vpc_of_its_own() {
         text(&tokyo, "/Vpcs/0/VpcId"),
         text(&virginia, "/Subnets/0/VpcId")
     );
-    let tables = aws(
-        &emu,
+    let tables = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-route-tables",
@@ -640,9 +617,7 @@ print(json.dumps({"zone": subnet["AvailabilityZoneId"], "count": len(subnets), "
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
     let emu = TestEmulator::start().await;
-    let created = aws(
-        &emu,
-        &[
+    let created = emu.aws_ok(REGION, &[
             "ec2",
             "create-launch-template",
             "--launch-template-name",
@@ -677,8 +652,8 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
         "CreateLaunchTemplate",
         "Launch template name already in use.",
     );
-    let version = aws(
-        &emu,
+    let version = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "create-launch-template-version",
@@ -690,8 +665,8 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
     );
     assert_eq!(version["LaunchTemplateVersion"]["VersionNumber"], 2);
     assert_eq!(version["LaunchTemplateVersion"]["DefaultVersion"], false);
-    let modified = aws(
-        &emu,
+    let modified = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "modify-launch-template",
@@ -702,8 +677,8 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
         ],
     );
     assert_eq!(modified["LaunchTemplate"]["DefaultVersionNumber"], 2);
-    let versions = aws(
-        &emu,
+    let versions = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-launch-template-versions",
@@ -721,8 +696,8 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
     );
     assert_eq!(first["IamInstanceProfile"]["Name"], "node");
     assert_eq!(versions[1]["DefaultVersion"], true);
-    let listed = aws(
-        &emu,
+    let listed = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-launch-templates",
@@ -731,8 +706,8 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
         ],
     );
     assert_eq!(listed["LaunchTemplates"][0]["LaunchTemplateId"], id);
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &["ec2", "delete-launch-template", "--launch-template-id", &id],
     );
     expect_error(
@@ -749,8 +724,8 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
     );
 
     // ReplaceRoute: the default VPC's route to the internet moves to a NAT gateway and back.
-    let tables = aws(
-        &emu,
+    let tables = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "describe-route-tables",
@@ -761,9 +736,9 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
     let table = text(&tables, "/RouteTables/0/RouteTableId");
     let igw = text(&tables, "/RouteTables/0/Routes/1/GatewayId");
     let subnets = emu.default_subnets(REGION);
-    let allocation = aws(&emu, &["ec2", "allocate-address"]);
-    let nat = aws(
-        &emu,
+    let allocation = emu.aws_ok(REGION, &["ec2", "allocate-address"]);
+    let nat = emu.aws_ok(
+        REGION,
         &[
             "ec2",
             "create-nat-gateway",
@@ -784,9 +759,9 @@ async fn launch_templates_keep_versions_and_routes_can_be_replaced() {
             "0.0.0.0/0",
         ];
         args.extend_from_slice(target);
-        aws(&emu, &args);
-        let tables = aws(
-            &emu,
+        emu.aws_ok(REGION, &args);
+        let tables = emu.aws_ok(
+            REGION,
             &["ec2", "describe-route-tables", "--route-table-ids", &table],
         );
         tables["RouteTables"][0]["Routes"][1].clone()

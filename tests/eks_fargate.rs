@@ -19,7 +19,7 @@ use aws_sdk_eks::types::{
     UpdateStatus, VpcConfigRequest,
 };
 use serde_json::Value;
-use support::{run, run_err, run_json, TestEmulator};
+use support::{run_err, run_json, TestEmulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const REGION: &str = "us-east-1";
@@ -290,18 +290,7 @@ impl World {
 
     /// An `aws` CLI call that must succeed, with its JSON output (`null` when it prints none).
     fn aws(&self, args: &[&str]) -> Value {
-        let out = run(self.emu.aws(REGION).args(args));
-        assert!(
-            out.status.success(),
-            "aws {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if out.stdout.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&out.stdout).expect("JSON output")
-        }
+        self.emu.aws_ok(REGION, args)
     }
 
     /// An `aws` CLI call that must fail, with the last line it printed.

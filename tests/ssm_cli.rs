@@ -6,29 +6,13 @@
 mod support;
 
 use serde_json::Value;
-use support::{run, run_err, run_json, TestEmulator};
+use support::{run_json, TestEmulator};
 
 const REGION: &str = "eu-west-1";
 const AL2023: &str =
     "/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended/image_id";
 const AL2: &str = "/aws/service/eks/optimized-ami/1.33/amazon-linux-2/recommended/image_id";
 const BOTTLEROCKET: &str = "/aws/service/bottlerocket/aws-k8s-1.32/x86_64/latest/image_id";
-
-fn aws(emu: &TestEmulator, args: &[&str]) -> Value {
-    let out = run(emu.aws(REGION).args(args));
-    assert!(
-        out.status.success(),
-        "aws {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
-
-fn aws_err(emu: &TestEmulator, args: &[&str]) -> String {
-    let stderr = run_err(emu.aws(REGION).args(args));
-    stderr.lines().last().unwrap_or_default().to_owned()
-}
 
 fn is_ami(value: &Value) -> bool {
     value.as_str().is_some_and(|v| {
@@ -43,7 +27,7 @@ fn is_ami(value: &Value) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_reads_eks_optimised_ami_parameters() {
     let emu = TestEmulator::start().await;
-    let got = aws(&emu, &["ssm", "get-parameter", "--name", AL2023]);
+    let got = emu.aws_ok(REGION, &["ssm", "get-parameter", "--name", AL2023]);
     let p = &got["Parameter"];
     assert_eq!(p["Name"], AL2023);
     assert_eq!(p["Type"], "String");
@@ -60,31 +44,22 @@ async fn the_cli_reads_eks_optimised_ami_parameters() {
         eks_emulator::ssm::model::image_id(REGION, AL2023)
     );
     // Stable across calls, different in another region.
-    let again = aws(
-        &emu,
-        &[
-            "ssm",
-            "get-parameter",
-            "--name",
-            AL2023,
-            "--query",
-            "Parameter.Value",
-        ],
-    );
-    assert_eq!(again, p["Value"]);
-    let other = run_json(emu.aws("us-west-2").args([
+    let value_of = [
         "ssm",
         "get-parameter",
         "--name",
         AL2023,
         "--query",
         "Parameter.Value",
-    ]));
+    ];
+    let again = emu.aws_ok(REGION, &value_of);
+    assert_eq!(again, p["Value"]);
+    let other = emu.aws_ok("us-west-2", &value_of);
     assert!(is_ami(&other));
     assert_ne!(other, p["Value"]);
 
-    let both = aws(
-        &emu,
+    let both = emu.aws_ok(
+        REGION,
         &[
             "ssm",
             "get-parameters",
@@ -101,8 +76,8 @@ async fn the_cli_reads_eks_optimised_ami_parameters() {
     );
 
     assert_eq!(
-        aws_err(
-            &emu,
+        emu.aws_error(
+            REGION,
             &[
                 "ssm",
                 "get-parameter",
@@ -166,8 +141,8 @@ async fn cloudformation_resolves_ssm_parameter_types_and_shows_the_resolved_valu
         .to_string()
     };
     let body = template(AL2023);
-    aws(
-        &emu,
+    emu.aws_ok(
+        REGION,
         &[
             "cloudformation",
             "create-stack",
@@ -179,8 +154,8 @@ async fn cloudformation_resolves_ssm_parameter_types_and_shows_the_resolved_valu
     );
     let ami = eks_emulator::ssm::model::image_id(REGION, AL2023);
     emu.advance(60);
-    let stack = aws(
-        &emu,
+    let stack = emu.aws_ok(
+        REGION,
         &["cloudformation", "describe-stacks", "--stack-name", "ami"],
     )["Stacks"][0]
         .clone();
@@ -193,8 +168,8 @@ async fn cloudformation_resolves_ssm_parameter_types_and_shows_the_resolved_valu
 
     let bad = template("/no/such/parameter");
     assert_eq!(
-        aws_err(
-            &emu,
+        emu.aws_error(
+            REGION,
             &[
                 "cloudformation",
                 "create-stack",

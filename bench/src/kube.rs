@@ -296,21 +296,29 @@ pub async fn schedule_pods(
     Err(format!("{} pods were not all scheduled", spec.pods))
 }
 
-/// The bench on an in-process emulator (`--timing instant`, real clock); also returns this
-/// process's RSS afterwards (KiB).
+/// An in-process emulator on free loopback ports with `--timing instant` (the real clock).
 ///
 /// # Errors
-/// When the emulator does not start or a call fails.
-pub async fn in_process(spec: KubeSpec) -> Result<(KubeResult, u64), Error> {
+/// When it does not start.
+pub async fn start_instant_emulator() -> Result<eks_emulator::RunningEmulator, Error> {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    let running = Emulator::start(Config {
+    Emulator::start(Config {
         listen: any,
         kube_listen: any,
         timing: Timing::Instant,
         ..Config::default()
     })
     .await
-    .map_err(|e| format!("starting the emulator: {e}"))?;
+    .map_err(|e| format!("starting the emulator: {e}"))
+}
+
+/// The bench on an in-process emulator (`--timing instant`, real clock); also returns this
+/// process's RSS afterwards (KiB).
+///
+/// # Errors
+/// When the emulator does not start or a call fails.
+pub async fn in_process(spec: KubeSpec) -> Result<(KubeResult, u64), Error> {
+    let running = start_instant_emulator().await?;
     let base = running.aws_url();
     let prereqs = crate::aws::prerequisites(&base, "kube").await?;
     cluster_with_profiles(&base, &prereqs, "pods", spec).await?;

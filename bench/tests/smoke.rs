@@ -1,25 +1,15 @@
 //! The bench code runs end to end with tiny counts against an in-process emulator (`--timing
 //! instant`): the workload with two clients and the pods bench. No timing is asserted.
 
-use std::net::SocketAddr;
-
 use eks_bench::aws::prerequisites;
 use eks_bench::kube::{self, KubeSpec};
 use eks_bench::workload;
-use eks_emulator::lifecycle::Timing;
-use eks_emulator::{Config, Emulator};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_workload_and_the_pods_bench_run_against_an_in_process_emulator() {
-    let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    let running = Emulator::start(Config {
-        listen: any,
-        kube_listen: any,
-        timing: Timing::Instant,
-        ..Config::default()
-    })
-    .await
-    .expect("emulator starts");
+    let running = kube::start_instant_emulator()
+        .await
+        .expect("emulator starts");
     let base = running.aws_url();
     let prereqs = prerequisites(&base, "smoke").await.expect("prerequisites");
     let r = workload::run(&base, &prereqs, "smoke", 2, 3)

@@ -116,6 +116,30 @@ impl TestEmulator {
     pub fn aws(&self, region: &str) -> Command {
         aws_cli(&self.url(), region)
     }
+
+    /// Runs an `aws` call in `region` that must succeed: its JSON output (`null` when it prints
+    /// nothing, as operations without output do).
+    pub fn aws_ok(&self, region: &str, args: &[&str]) -> serde_json::Value {
+        let out = run(self.aws(region).args(args));
+        assert!(
+            out.status.success(),
+            "aws {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.stdout.iter().all(u8::is_ascii_whitespace) {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&out.stdout).expect("JSON output")
+        }
+    }
+
+    /// The CLI's one-line error for an `aws` call in `region` that must fail: `An error occurred
+    /// (Code) when calling the Op operation: message`.
+    pub fn aws_error(&self, region: &str, args: &[&str]) -> String {
+        let stderr = run_err(self.aws(region).args(args));
+        stderr.lines().last().unwrap_or_default().to_owned()
+    }
 }
 
 /// An SDK config with the slim rustls/ring HTTP client, dummy credentials and `endpoint`.
